@@ -1,0 +1,5 @@
+//! Reusable pieces of the UI, one component per file, grouped by the screen they belong to.
+
+pub mod status;
+pub mod top_bar;
+pub mod workbench;

@@ -1,0 +1,64 @@
+//! Workbench's UI: the HTML shell, the routes, and the server functions the pages call.
+//! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
+
+pub mod auth;
+pub mod components;
+pub mod routes;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::top_bar::TopBar;
+use crate::routes::{
+    homelab::HomelabPage, not_found::NotFound, resources::ResourcesPage, workbench::WorkbenchPage,
+};
+
+/// The document around the app; the server renders it for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: tests and scripts wait on this mark.
+    Effect::new(|| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/workbench.css" />
+        <Link rel="icon" type_="image/svg+xml" href="/favicon.svg" />
+        <Meta name="color-scheme" content="dark light" />
+        <Title formatter=|page: String| if page.is_empty() { "Workbench".to_string() } else { format!("{page} · Workbench") } />
+        <Router>
+            <TopBar />
+            <main id="main">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/workbench/brain" /> } />
+                    <Route path=path!("/workbench") view=|| view! { <Redirect path="/workbench/brain" /> } />
+                    <Route path=path!("/workbench/:tab") view=WorkbenchPage />
+                    <Route path=path!("/homelab") view=HomelabPage />
+                    <Route path=path!("/resources") view=ResourcesPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

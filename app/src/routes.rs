@@ -1,0 +1,6 @@
+//! One module per page.
+
+pub mod homelab;
+pub mod not_found;
+pub mod resources;
+pub mod workbench;

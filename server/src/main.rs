@@ -1,0 +1,21 @@
+//! `workbench`: the command line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use server::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or_default() {
+        Command::Serve => server::run_serve(cli.config.as_deref()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            // The chain reads as one sentence: what failed, then why.
+            eprintln!("workbench: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

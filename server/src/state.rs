@@ -1,0 +1,42 @@
+//! The state built once at start-up and shared by every request.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::{Env, LeptosOptions};
+use workbench_config::Config;
+
+use crate::auth::Authenticator;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub config: Arc<Config>,
+    pub auth: Authenticator,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> anyhow::Result<Self> {
+        let site_root = config.server.site_root.to_string_lossy().into_owned();
+        if !config.server.site_root.join("pkg").is_dir() {
+            tracing::warn!(
+                site_root,
+                "no built site here: pages will render without scripts or styles; run `make run` \
+                 (or `cargo leptos build --release`), or set server.site_root"
+            );
+        }
+        let leptos_options = LeptosOptions::builder()
+            .output_name("workbench")
+            .site_root(site_root)
+            .site_pkg_dir("pkg")
+            .site_addr(config.server.addr)
+            .env(Env::PROD)
+            .build();
+        let auth = Authenticator::new(&config.auth)?;
+        Ok(Self {
+            leptos_options,
+            config: Arc::new(config),
+            auth,
+        })
+    }
+}

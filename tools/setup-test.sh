@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the build: Debian's chromium (Playwright drives it;
+# never `playwright install`, which downloads a browser) and docker.io.
+. "$(dirname "$0")/lib.sh"
+timed "test packages" apt_ensure chromium docker.io
