@@ -15,6 +15,9 @@ use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::{Deserialize, Deserializer, Serialize};
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 /// Request header in which Cloudflare Access forwards the signed identity.
 pub const ACCESS_HEADER: &str = "Cf-Access-Jwt-Assertion";
 /// Redirect here to end the Access session (not just ours).

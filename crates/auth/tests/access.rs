@@ -1,182 +1,47 @@
 //! End-to-end checks of `AccessVerifier` against a real JWKS endpoint served
 //! over HTTP on 127.0.0.1, with RSA keys generated at test time.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::sync::LazyLock;
+use std::time::Duration;
 
-use axum::Router;
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use proptest::prelude::*;
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::pkcs8::{EncodePublicKey, LineEnding};
-use rsa::traits::PublicKeyParts;
-use rsa::{RsaPrivateKey, rand_core::OsRng};
 use serde_json::{Value, json};
+use workbench_auth::testing::{
+    self, AUDIENCE as AUD, ISSUER, JwksServer, Keypair, TEAM_DOMAIN as TEAM, dead_url, now,
+};
 use workbench_auth::{AccessConfig, AccessVerifier, AuthError, LOGOUT_PATH};
-
-const TEAM: &str = "testteam.cloudflareaccess.com";
-const ISSUER: &str = "https://testteam.cloudflareaccess.com";
-const AUD: &str = "4714c1358e65fe4b408ad6d432a5f878f08194bdb4752441fd56faefa9b2b6f2";
-
-struct Keypair {
-    kid: &'static str,
-    signing: EncodingKey,
-    jwk: Value,
-    public_pem: String,
-}
-
-impl Keypair {
-    fn generate(kid: &'static str) -> Self {
-        let private = RsaPrivateKey::new(&mut OsRng, 2048).expect("generate RSA key");
-        let public = private.to_public_key();
-        let der = private.to_pkcs1_der().expect("encode private key");
-        Keypair {
-            kid,
-            signing: EncodingKey::from_rsa_der(der.as_bytes()),
-            jwk: json!({
-                "kid": kid, "kty": "RSA", "alg": "RS256", "use": "sig",
-                "n": URL_SAFE_NO_PAD.encode(public.n().to_bytes_be()),
-                "e": URL_SAFE_NO_PAD.encode(public.e().to_bytes_be()),
-            }),
-            public_pem: public
-                .to_public_key_pem(LineEnding::LF)
-                .expect("encode public key"),
-        }
-    }
-
-    fn sign(&self, claims: &Value) -> String {
-        self.sign_as(self.kid, claims)
-    }
-
-    fn sign_as(&self, kid: &str, claims: &Value) -> String {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(kid.to_owned());
-        jsonwebtoken::encode(&header, claims, &self.signing).expect("sign token")
-    }
-}
 
 // Generated once per test binary: 2048-bit key generation is the slow part.
 static KEY_A: LazyLock<Keypair> = LazyLock::new(|| Keypair::generate("key-a"));
 static KEY_B: LazyLock<Keypair> = LazyLock::new(|| Keypair::generate("key-b"));
 
-fn now() -> i64 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    i64::try_from(secs).expect("timestamp fits i64")
-}
-
 fn claims() -> Value {
-    let now = now();
-    json!({
-        "sub": "7335d417-61da-459d-899c-0a01c76a2f94",
-        "email": "alice@example.com",
-        "iss": ISSUER,
-        "aud": [AUD],
-        "iat": now,
-        "nbf": now - 5,
-        "exp": now + 600,
-        "type": "app",
-        "identity_nonce": "6ei69kawdKzMIAPF",
-        "country": "DE",
-    })
+    testing::claims(ISSUER, AUD, "alice@example.com")
 }
 
 fn claims_with(field: &str, value: Value) -> Value {
-    let mut c = claims();
-    c[field] = value;
-    c
+    testing::with_claim(claims(), field, value)
 }
 
-/// JWKS endpoint whose body can be swapped mid-test and which counts fetches.
-#[derive(Clone)]
-struct JwksServer {
-    body: Arc<Mutex<String>>,
-    delay: Arc<Mutex<Duration>>,
-    fetches: Arc<AtomicUsize>,
-    url: String,
-}
-
-impl JwksServer {
-    async fn start(body: String) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("local addr");
-        let server = JwksServer {
-            body: Arc::new(Mutex::new(body)),
-            delay: Arc::default(),
-            fetches: Arc::default(),
-            url: format!("http://{addr}/cdn-cgi/access/certs"),
-        };
-        let app = Router::new()
-            .route("/cdn-cgi/access/certs", get(serve_jwks))
-            .with_state(server.clone());
-        tokio::spawn(async move { axum::serve(listener, app).await });
-        server
-    }
-
-    async fn with_keys(keys: &[&Keypair]) -> Self {
-        Self::start(jwks(keys)).await
-    }
-
-    fn set_keys(&self, keys: &[&Keypair]) {
-        *self.body.lock().expect("body lock") = jwks(keys);
-    }
-
-    fn fetches(&self) -> usize {
-        self.fetches.load(Ordering::SeqCst)
-    }
-
-    fn verifier(&self, refetch_interval: Duration) -> AccessVerifier {
-        let mut cfg = AccessConfig::new(TEAM, vec![AUD.to_owned()]);
-        cfg.certs_url = Some(self.url.clone());
-        cfg.refetch_interval = refetch_interval;
-        cfg.fetch_timeout = Duration::from_secs(5);
-        AccessVerifier::new(cfg).expect("verifier")
-    }
-}
-
-async fn serve_jwks(State(s): State<JwksServer>) -> impl axum::response::IntoResponse {
-    s.fetches.fetch_add(1, Ordering::SeqCst);
-    let delay = *s.delay.lock().expect("delay lock");
-    tokio::time::sleep(delay).await;
-    let body = s.body.lock().expect("body lock").clone();
-    ([(CONTENT_TYPE, "application/json")], body)
-}
-
-/// Shaped like Cloudflare's response, including the PEM fields we ignore.
-fn jwks(keys: &[&Keypair]) -> String {
-    let jwks: Vec<&Value> = keys.iter().map(|k| &k.jwk).collect();
-    json!({ "keys": jwks, "public_cert": { "kid": "x", "cert": "-----BEGIN CERTIFICATE-----" } })
-        .to_string()
+fn verifier_for(server: &JwksServer, refetch_interval: Duration) -> AccessVerifier {
+    let mut cfg = server.access_config();
+    cfg.refetch_interval = refetch_interval;
+    AccessVerifier::new(cfg).expect("verifier")
 }
 
 const LONG: Duration = Duration::from_secs(3600);
 
-/// A port nothing listens on: bind, note the port, release it.
-fn dead_url() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}/cdn-cgi/access/certs")
-}
-
 fn b64(v: &Value) -> String {
-    URL_SAFE_NO_PAD.encode(v.to_string())
+    testing::b64_json(v)
 }
 
 #[tokio::test]
 async fn valid_token_returns_claims_and_known_kid_is_served_from_cache() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
 
     let got = verifier
         .verify(&KEY_A.sign(&claims()))
@@ -199,7 +64,7 @@ async fn valid_token_returns_claims_and_known_kid_is_served_from_cache() {
 #[tokio::test]
 async fn audience_as_string_or_array_containing_ours_is_valid() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let array = claims_with("aud", json!(["some-other-app", AUD]));
     let got = verifier
         .verify(&KEY_A.sign(&array))
@@ -217,7 +82,7 @@ async fn audience_as_string_or_array_containing_ours_is_valid() {
 #[tokio::test]
 async fn expired_token_is_rejected_but_small_skew_is_tolerated() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let expired = KEY_A.sign(&claims_with("exp", json!(now() - 120)));
     assert!(matches!(
         verifier.verify(&expired).await,
@@ -233,7 +98,7 @@ async fn expired_token_is_rejected_but_small_skew_is_tolerated() {
 #[tokio::test]
 async fn token_not_yet_valid_is_rejected() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let future = KEY_A.sign(&claims_with("nbf", json!(now() + 300)));
     assert!(matches!(
         verifier.verify(&future).await,
@@ -244,7 +109,7 @@ async fn token_not_yet_valid_is_rejected() {
 #[tokio::test]
 async fn wrong_or_missing_audience_is_rejected() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let wrong = KEY_A.sign(&claims_with("aud", json!(["another-app"])));
     assert!(matches!(
         verifier.verify(&wrong).await,
@@ -262,7 +127,7 @@ async fn wrong_or_missing_audience_is_rejected() {
 #[tokio::test]
 async fn wrong_or_missing_issuer_is_rejected() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let wrong = KEY_A.sign(&claims_with(
         "iss",
         json!("https://evil.cloudflareaccess.com"),
@@ -284,7 +149,7 @@ async fn wrong_or_missing_issuer_is_rejected() {
 async fn unknown_kid_is_rejected_then_rotated_in_key_is_picked_up_by_one_refetch() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
     let interval = Duration::from_millis(200);
-    let verifier = server.verifier(interval);
+    let verifier = verifier_for(&server, interval);
     let token_b = KEY_B.sign(&claims());
 
     let err = verifier
@@ -313,7 +178,7 @@ async fn unknown_kid_is_rejected_then_rotated_in_key_is_picked_up_by_one_refetch
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unknown_kid_flood_fetches_at_most_once_per_interval() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     verifier
         .verify(&KEY_A.sign(&claims()))
         .await
@@ -347,7 +212,7 @@ async fn unknown_kid_flood_fetches_at_most_once_per_interval() {
 async fn concurrent_unknown_kids_share_one_fetch_after_the_interval() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
     let interval = Duration::from_millis(200);
-    let verifier = server.verifier(interval);
+    let verifier = verifier_for(&server, interval);
 
     // Cold cache: 50 simultaneous first requests cause exactly one fetch.
     let spawn_flood = |token: String| -> Vec<_> {
@@ -375,13 +240,13 @@ async fn concurrent_unknown_kids_share_one_fetch_after_the_interval() {
 #[tokio::test]
 async fn request_dropped_mid_fetch_does_not_block_the_next_one() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let token = KEY_A.sign(&claims());
-    *server.delay.lock().expect("delay lock") = Duration::from_secs(2);
+    server.set_delay(Duration::from_secs(2));
     let dropped = tokio::time::timeout(Duration::from_millis(100), verifier.verify(&token)).await;
     assert!(dropped.is_err(), "should have timed out");
 
-    *server.delay.lock().expect("delay lock") = Duration::ZERO;
+    server.set_delay(Duration::ZERO);
     verifier.verify(&token).await.expect("fetch retried");
     assert_eq!(server.fetches(), 2);
 }
@@ -389,7 +254,7 @@ async fn request_dropped_mid_fetch_does_not_block_the_next_one() {
 #[tokio::test]
 async fn alg_none_is_rejected_before_any_key_lookup() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     for alg in ["none", "None", "NONE"] {
         let header = b64(&json!({ "alg": alg, "typ": "JWT", "kid": "key-a" }));
         for token in [
@@ -412,12 +277,12 @@ async fn alg_none_is_rejected_before_any_key_lookup() {
 #[tokio::test]
 async fn hs256_signed_with_the_public_key_is_rejected() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let mut header = Header::new(Algorithm::HS256);
-    header.kid = Some(KEY_A.kid.to_owned());
+    header.kid = Some(KEY_A.kid().to_owned());
     for secret in [
-        KEY_A.public_pem.as_bytes(),
-        KEY_A.jwk["n"].as_str().expect("n").as_bytes(),
+        KEY_A.public_pem().as_bytes(),
+        KEY_A.jwk()["n"].as_str().expect("n").as_bytes(),
     ] {
         let token = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_secret(secret))
             .expect("sign HS256");
@@ -433,7 +298,7 @@ async fn hs256_signed_with_the_public_key_is_rejected() {
 #[tokio::test]
 async fn tampered_signature_is_rejected() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let token = KEY_A.sign(&claims());
     let (message, signature) = token.rsplit_once('.').expect("three parts");
     let mut sig = URL_SAFE_NO_PAD.decode(signature).expect("signature b64");
@@ -449,7 +314,7 @@ async fn tampered_signature_is_rejected() {
         Err(AuthError::BadSignature)
     ));
     // Signed by a key outside the JWKS but naming a trusted kid.
-    let forged = KEY_B.sign_as(KEY_A.kid, &claims());
+    let forged = KEY_B.sign_as(KEY_A.kid(), &claims());
     assert!(matches!(
         verifier.verify(&forged).await,
         Err(AuthError::BadSignature)
@@ -459,7 +324,7 @@ async fn tampered_signature_is_rejected() {
 #[tokio::test]
 async fn tampered_payload_is_rejected() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let token = KEY_A.sign(&claims());
     let parts: Vec<&str> = token.split('.').collect();
     let evil = b64(&claims_with("email", json!("mallory@example.com")));
@@ -472,7 +337,7 @@ async fn tampered_payload_is_rejected() {
 
 #[tokio::test]
 async fn missing_or_empty_token_is_missing() {
-    let verifier = JwksServer::with_keys(&[&KEY_A]).await.verifier(LONG);
+    let verifier = verifier_for(&JwksServer::with_keys(&[&KEY_A]).await, LONG);
     for token in ["", "   ", "\t\n"] {
         assert!(matches!(
             verifier.verify(token).await,
@@ -484,7 +349,7 @@ async fn missing_or_empty_token_is_missing() {
 #[tokio::test]
 async fn garbage_and_oversized_tokens_are_malformed_without_fetching() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let header = b64(&json!({ "alg": "RS256", "kid": "key-a" }));
     let megabyte = "a".repeat(1024 * 1024);
     let cases = [
@@ -540,8 +405,8 @@ async fn jwks_server_down_is_keys_unavailable_with_a_clear_message() {
 
 #[tokio::test]
 async fn jwks_returning_junk_is_keys_unavailable_and_not_refetched_per_request() {
-    let server = JwksServer::start("<html>Cloudflare error</html>".to_owned()).await;
-    let verifier = server.verifier(LONG);
+    let server = JwksServer::start("<html>Cloudflare error</html>").await;
+    let verifier = verifier_for(&server, LONG);
     let token = KEY_A.sign(&claims());
     for _ in 0..3 {
         let err = verifier.verify(&token).await.expect_err("junk JWKS");
@@ -554,8 +419,7 @@ async fn jwks_returning_junk_is_keys_unavailable_and_not_refetched_per_request()
 
     let no_rsa =
         JwksServer::start(json!({ "keys": [{ "kty": "EC", "kid": "key-a" }] }).to_string()).await;
-    let err = no_rsa
-        .verifier(LONG)
+    let err = verifier_for(&no_rsa, LONG)
         .verify(&token)
         .await
         .expect_err("no RSA keys");
@@ -568,13 +432,13 @@ async fn jwks_returning_junk_is_keys_unavailable_and_not_refetched_per_request()
 #[tokio::test]
 async fn errors_never_carry_token_contents() {
     let server = JwksServer::with_keys(&[&KEY_A]).await;
-    let verifier = server.verifier(LONG);
+    let verifier = verifier_for(&server, LONG);
     let email = "secret-person@example.com";
     let sensitive = claims_with("email", json!(email));
     let tokens = [
         KEY_A.sign(&claims_with("exp", json!(now() - 600))),
         KEY_A.sign(&claims_with("aud", json!("nope"))),
-        KEY_B.sign_as(KEY_A.kid, &sensitive),
+        KEY_B.sign_as(KEY_A.kid(), &sensitive),
         KEY_A.sign_as("kid with spaces and <html>", &sensitive),
         KEY_A.sign_as(&"k".repeat(500), &sensitive),
     ];
