@@ -14,6 +14,7 @@ use std::path::Path;
 use anyhow::Context;
 use app::{App, shell};
 use axum::Router;
+use axum::serve::ListenerExt;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tokio::net::TcpListener;
@@ -69,6 +70,13 @@ pub async fn serve(
         );
     }
     tracing::info!(%addr, auth = %state.config.auth.mode, "listening on http://{addr}");
+    // Pages stream in several chunks; without TCP_NODELAY the last one waits on the
+    // client's delayed ACK (~40 ms per keep-alive request).
+    let listener = listener.tap_io(|tcp| {
+        if let Err(err) = tcp.set_nodelay(true) {
+            tracing::debug!(%err, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
