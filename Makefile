@@ -3,7 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := run
 .PHONY: run test setup setup-test build bench
 
-run: setup build
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+
+# The release site is rebuilt only when an input changed, so a second `make run` starts at once.
+SITE_STAMP := target/site/.built
+SITE_INPUTS := $(shell find app frontend server crates style public -type f -not -path '*/target/*' 2>/dev/null) \
+	Cargo.toml Cargo.lock package-lock.json tools/versions.env
+
+run: setup $(SITE_STAMP)
 	./target/release/workbench serve
 
 test: setup setup-test
@@ -15,8 +22,11 @@ setup:
 setup-test:
 	tools/setup-test.sh
 
-build:
-	PATH="$$HOME/.cargo/bin:$$PWD/node_modules/.bin:$$PATH" cargo leptos build --release
+build: setup $(SITE_STAMP)
 
-bench: setup build
+$(SITE_STAMP): $(SITE_INPUTS)
+	cargo leptos build --release
+	touch $@
+
+bench: build
 	tools/bench.sh

@@ -15,7 +15,8 @@ timed() {
   local label=$1; shift
   local start=$SECONDS
   "$@"
-  say "$label took $((SECONDS - start)) s"
+  local took=$((SECONDS - start))
+  [ "$took" -eq 0 ] || say "$label took $took s"
 }
 
 # Installs Debian packages that are missing; apt-get update only when something is.

@@ -42,5 +42,6 @@ pub async fn whoami() -> Result<Option<Identity>, ServerFnError> {
 /// Reads the identity the auth layer attached to the current request.
 #[cfg(feature = "ssr")]
 pub fn request_identity() -> Option<Identity> {
-    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<Identity>().cloned())
+    use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<Identity>().cloned())
 }

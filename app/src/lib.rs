@@ -12,7 +12,8 @@ use leptos_router::path;
 
 use crate::components::top_bar::TopBar;
 use crate::routes::{
-    homelab::HomelabPage, not_found::NotFound, resources::ResourcesPage, workbench::WorkbenchPage,
+    error::ErrorPage, homelab::HomelabPage, not_found::NotFound, resources::ResourcesPage,
+    workbench::WorkbenchPage,
 };
 
 /// The document around the app; the server renders it for every page.
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <TopBar />
             <main id="main">
+                <ErrorBoundary fallback=|_errors| view! { <ErrorPage /> }>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/workbench/brain" /> } />
                     <Route path=path!("/workbench") view=|| view! { <Redirect path="/workbench/brain" /> } />
@@ -58,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/homelab") view=HomelabPage />
                     <Route path=path!("/resources") view=ResourcesPage />
                 </Routes>
+                </ErrorBoundary>
             </main>
         </Router>
     }

@@ -1,5 +1,6 @@
 //! One module per page.
 
+pub mod error;
 pub mod homelab;
 pub mod not_found;
 pub mod resources;

@@ -46,7 +46,11 @@ impl Tab {
     pub fn step(self, forward: bool) -> Tab {
         let n = Tab::ALL.len();
         let i = self.index();
-        Tab::ALL[if forward { (i + 1) % n } else { (i + n - 1) % n }]
+        Tab::ALL[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
     }
 }
 

@@ -5,13 +5,37 @@ use leptos_meta::Title;
 
 /// The library's sections: slug, title, what it holds.
 pub const SECTIONS: [(&str, &str, &str); 8] = [
-    ("cheatsheets", "Cheatsheets", "The commands you reach for every week."),
+    (
+        "cheatsheets",
+        "Cheatsheets",
+        "The commands you reach for every week.",
+    ),
     ("kubernetes", "Kubernetes", "Complete manifests, explained."),
-    ("docker-compose", "Docker Compose", "Whole stacks that run as written."),
-    ("comparisons", "Comparisons", "Side-by-side tables, with sources."),
-    ("tutorials", "Tutorials", "Step-by-step playbooks with rollbacks."),
-    ("config-files", "Config Files", "Commented production configurations."),
-    ("stack", "Stack", "The services of a homelab and what each is for."),
+    (
+        "docker-compose",
+        "Docker Compose",
+        "Whole stacks that run as written.",
+    ),
+    (
+        "comparisons",
+        "Comparisons",
+        "Side-by-side tables, with sources.",
+    ),
+    (
+        "tutorials",
+        "Tutorials",
+        "Step-by-step playbooks with rollbacks.",
+    ),
+    (
+        "config-files",
+        "Config Files",
+        "Commented production configurations.",
+    ),
+    (
+        "stack",
+        "Stack",
+        "The services of a homelab and what each is for.",
+    ),
     ("iac", "IaC", "Ansible, Terraform and shell templates."),
 ];
 

@@ -11,7 +11,9 @@ pub fn Panels(active: Signal<Tab>) -> impl IntoView {
         .into_iter()
         .map(|tab| {
             // Flips to true once and never back, so the panel's view is built exactly once.
-            let opened = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || active.get() == tab);
+            let opened = Memo::new(move |was: Option<&bool>| {
+                was.copied().unwrap_or(false) || active.get() == tab
+            });
             view! {
                 <section
                     id=format!("panel-{}", tab.slug())

@@ -25,7 +25,11 @@ pub fn TabBar(active: Signal<Tab>) -> impl IntoView {
         ev.prevent_default();
         navigate(&target.href(), Default::default());
         links.with_value(|links| {
-            if let Some(el) = links.iter().find(|(t, _)| *t == target).and_then(|(_, r)| r.get()) {
+            if let Some(el) = links
+                .iter()
+                .find(|(t, _)| *t == target)
+                .and_then(|(_, r)| r.get())
+            {
                 let _ = el.focus();
             }
         });
