@@ -17,7 +17,7 @@ use http::{HeaderMap, Method, StatusCode, header};
 use workbench_auth::{ACCESS_HEADER, AccessConfig, AccessVerifier, AuthError};
 use workbench_config::{AuthConfig, AuthMode};
 
-use crate::pages::{error_response, wants_html};
+use crate::pages::{access_denied, error_response, wants_html};
 use crate::state::AppState;
 
 /// How much a route asks of its caller.
@@ -125,8 +125,8 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         Ok(identity) => {
             if needed == Access::Admin && !identity.admin {
                 tracing::info!(user = %identity.name, "refused: admin route");
-                return error_response(
-                    StatusCode::FORBIDDEN,
+                // Only Access users can be non-admins, and they may want another account.
+                return access_denied(
                     "Your account may not use this: terminals and Docker control are for the admins \
                      listed in auth.admins.",
                     html,
@@ -236,10 +236,23 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for ok in ["localhost", "127.0.0.1", "127.3.2.1", "::1", "app.localhost", "LOCALHOST."] {
+        for ok in [
+            "localhost",
+            "127.0.0.1",
+            "127.3.2.1",
+            "::1",
+            "app.localhost",
+            "LOCALHOST.",
+        ] {
             assert!(is_loopback_host(ok), "{ok}");
         }
-        for bad in ["example.com", "10.42.0.2", "localhost.example.com", "", "0.0.0.0"] {
+        for bad in [
+            "example.com",
+            "10.42.0.2",
+            "localhost.example.com",
+            "",
+            "0.0.0.0",
+        ] {
             assert!(!is_loopback_host(bad), "{bad}");
         }
         assert_eq!(host_of("[::1]:3000"), "::1");
@@ -249,10 +262,22 @@ mod tests {
 
     #[test]
     fn suspicious_paths() {
-        for bad in ["/resources/../api/admin/x", "/a/./b", "/resources/%2e%2e/x", "/a%2Fb", "/a\\b", "/.."] {
+        for bad in [
+            "/resources/../api/admin/x",
+            "/a/./b",
+            "/resources/%2e%2e/x",
+            "/a%2Fb",
+            "/a\\b",
+            "/..",
+        ] {
             assert!(is_suspicious_path(bad), "{bad}");
         }
-        for ok in ["/", "/resources/docker-compose/a.b", "/pkg/workbench.wasm", "/a..b"] {
+        for ok in [
+            "/",
+            "/resources/docker-compose/a.b",
+            "/pkg/workbench.wasm",
+            "/a..b",
+        ] {
             assert!(!is_suspicious_path(ok), "{ok}");
         }
     }
@@ -261,14 +286,29 @@ mod tests {
     fn same_origin_rules() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, "127.0.0.1:3000".parse().expect("header"));
-        assert!(check_same_origin(&Method::POST, &h).is_ok(), "no Origin: not a browser");
-        h.insert(header::ORIGIN, "http://127.0.0.1:3000".parse().expect("header"));
+        assert!(
+            check_same_origin(&Method::POST, &h).is_ok(),
+            "no Origin: not a browser"
+        );
+        h.insert(
+            header::ORIGIN,
+            "http://127.0.0.1:3000".parse().expect("header"),
+        );
         assert!(check_same_origin(&Method::POST, &h).is_ok());
-        h.insert(header::ORIGIN, "http://evil.example".parse().expect("header"));
+        h.insert(
+            header::ORIGIN,
+            "http://evil.example".parse().expect("header"),
+        );
         assert!(check_same_origin(&Method::POST, &h).is_err());
-        assert!(check_same_origin(&Method::GET, &h).is_ok(), "plain GETs are not state-changing");
+        assert!(
+            check_same_origin(&Method::GET, &h).is_ok(),
+            "plain GETs are not state-changing"
+        );
         h.insert(header::UPGRADE, "websocket".parse().expect("header"));
-        assert!(check_same_origin(&Method::GET, &h).is_err(), "cross-site WebSocket");
+        assert!(
+            check_same_origin(&Method::GET, &h).is_err(),
+            "cross-site WebSocket"
+        );
         h.insert(header::ORIGIN, "null".parse().expect("header"));
         assert!(check_same_origin(&Method::POST, &h).is_err());
     }

@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "workbench", version, about = "A self-hosted web workbench for your homelab")]
+#[command(
+    name = "workbench",
+    version,
+    about = "A self-hosted web workbench for your homelab"
+)]
 pub struct Cli {
     /// Configuration file (default: ./workbench.toml when it exists). Every key can also
     /// be set as WORKBENCH_<SECTION>__<KEY>; see workbench.example.toml.

@@ -1,6 +1,7 @@
 //! The Workbench server: builds the state once, wires the router, and serves it.
 //! Tests use [`router`] and [`serve`] with a listener on port 0.
 
+pub mod api_errors;
 pub mod auth;
 pub mod cli;
 pub mod health;
@@ -41,10 +42,17 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(context_state.clone()),
             move || shell(leptos_options.clone()),
         )
+        .route("/api/{*rest}", axum::routing::any(api_errors::not_found))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::layer))
+        .layer(axum::middleware::from_fn(api_errors::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::layer,
+        ))
         .layer(telemetry::trace_layer())
-        .layer(tower_http::catch_panic::CatchPanicLayer::custom(pages::panic_response))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            pages::panic_response,
+        ))
         .with_state(state)
 }
 
@@ -61,7 +69,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let addr = listener.local_addr().context("reading the listening address")?;
+    let addr = listener
+        .local_addr()
+        .context("reading the listening address")?;
     // Config validation already refuses this; the listener is what actually matters.
     if state.config.auth.mode == AuthMode::Local && !addr.ip().is_loopback() {
         anyhow::bail!(

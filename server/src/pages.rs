@@ -21,6 +21,20 @@ pub fn wants_html(path: &str, headers: &HeaderMap) -> bool {
 }
 
 pub fn error_response(status: StatusCode, message: &str, html: bool) -> Response {
+    page(status, message, html, "")
+}
+
+/// A 403 for someone signed in through Cloudflare Access, who may want another account.
+pub fn access_denied(message: &str, html: bool) -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        message,
+        html,
+        r#" · <a href="/cdn-cgi/access/logout">Sign out</a>"#,
+    )
+}
+
+fn page(status: StatusCode, message: &str, html: bool, extra_links: &str) -> Response {
     if !html {
         return (status, Json(ErrorBody { error: message })).into_response();
     }
@@ -28,15 +42,12 @@ pub fn error_response(status: StatusCode, message: &str, html: bool) -> Response
         StatusCode::UNAUTHORIZED => "Sign-in required",
         StatusCode::FORBIDDEN => "Not allowed",
         StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::BAD_REQUEST => "Bad request",
+        StatusCode::PAYLOAD_TOO_LARGE => "Too large",
         _ => "Something went wrong",
     };
-    let signout = if status == StatusCode::FORBIDDEN {
-        r#" · <a href="/cdn-cgi/access/logout">Sign out</a>"#
-    } else {
-        ""
-    };
     let body = format!(
-        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Workbench</title><link rel="stylesheet" href="/pkg/workbench.css"><link rel="icon" href="/favicon.svg"></head><body><main id="main" class="message-page"><h1>{title}</h1><p>{message}</p><p><a href="/resources">Browse Resources</a>{signout}</p></main></body></html>"#,
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · Workbench</title><link rel="stylesheet" href="/pkg/workbench.css"><link rel="icon" href="/favicon.svg"></head><body><main id="main" class="message-page"><h1>{title}</h1><p>{message}</p><p><a href="/resources">Browse Resources</a>{extra_links}</p></main></body></html>"#,
         message = escape_html(message),
     );
     (status, Html(body)).into_response()
@@ -53,5 +64,8 @@ pub fn panic_response(_panic: Box<dyn std::any::Any + Send + 'static>) -> Respon
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

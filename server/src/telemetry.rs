@@ -16,12 +16,17 @@ pub fn init(configured: &str) -> anyhow::Result<()> {
             .with_context(|| format!("config: log.filter: {configured:?} is not a valid filter, e.g. \"info\" or \"server=debug,info\""))?,
     };
     // A second init (tests) keeps the first subscriber.
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
     Ok(())
 }
 
-pub fn trace_layer<B>() -> TraceLayer<SharedClassifier<ServerErrorsAsFailures>, impl Fn(&Request<B>) -> tracing::Span + Clone>
-{
+pub fn trace_layer<B>() -> TraceLayer<
+    SharedClassifier<ServerErrorsAsFailures>,
+    impl Fn(&Request<B>) -> tracing::Span + Clone,
+> {
     TraceLayer::new_for_http().make_span_with(|req: &Request<B>| {
         let route = req
             .extensions()

@@ -20,7 +20,12 @@ static STRANGER: LazyLock<Keypair> = LazyLock::new(|| Keypair::generate("strange
 
 const ADMIN: &str = "admin@example.com";
 const USER: &str = "user@example.com";
-const PRIVATE: [&str; 4] = ["/workbench/brain", "/homelab", "/api/anything", "/terminal/shell/ws"];
+const PRIVATE: [&str; 4] = [
+    "/workbench/brain",
+    "/homelab",
+    "/api/anything",
+    "/terminal/shell/ws",
+];
 
 fn claims(email: &str) -> Value {
     testing::claims(ISSUER, AUDIENCE, email)
@@ -91,10 +96,19 @@ async fn signed_in_non_admin_reaches_pages_but_not_admin_routes() {
         .send()
         .await
         .assert_status(StatusCode::OK);
-    for path in ["/api/admin/x", "/api/admin/services", "/terminal/x", "/terminal/shell/ws"] {
+    for path in [
+        "/api/admin/x",
+        "/api/admin/services",
+        "/terminal/x",
+        "/terminal/shell/ws",
+    ] {
         let res = app.get(path).token(&user).send().await;
         res.assert_status(StatusCode::FORBIDDEN);
-        assert!(res.error_message().contains("auth.admins"), "{path}: {}", res.body);
+        assert!(
+            res.error_message().contains("auth.admins"),
+            "{path}: {}",
+            res.body
+        );
         assert_leaks_nothing(&res, &user);
         let res = app.post(path).token(&user).send().await;
         res.assert_status(StatusCode::FORBIDDEN);
@@ -105,7 +119,11 @@ async fn signed_in_non_admin_reaches_pages_but_not_admin_routes() {
 async fn admin_email_matches_case_insensitively() {
     let jwks = JwksServer::with_keys(&[&KEY]).await;
     let app = TestApp::access(&jwks.url, &["Admin@Example.com"]);
-    for email in ["admin@example.com", "ADMIN@EXAMPLE.COM", "Admin@Example.com"] {
+    for email in [
+        "admin@example.com",
+        "ADMIN@EXAMPLE.COM",
+        "Admin@Example.com",
+    ] {
         let res = app.get("/terminal/x").token(&token(email)).send().await;
         assert!(
             !matches!(res.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN),
@@ -115,29 +133,53 @@ async fn admin_email_matches_case_insensitively() {
         );
     }
     // Case, not similarity: a look-alike address is no admin.
-    let res = app.get("/terminal/x").token(&token("admin@example.com.evil")).send().await;
+    let res = app
+        .get("/terminal/x")
+        .token(&token("admin@example.com.evil"))
+        .send()
+        .await;
     res.assert_status(StatusCode::FORBIDDEN);
 }
 
 /// Every token the server must refuse, by name.
 fn rejected_tokens() -> Vec<(&'static str, String)> {
     let now = now();
-    let with = |field: &str, value: Value| KEY.sign(&testing::with_claim(claims(ADMIN), field, value));
+    let with =
+        |field: &str, value: Value| KEY.sign(&testing::with_claim(claims(ADMIN), field, value));
     vec![
         ("expired", with("exp", json!(now - 600))),
         ("not yet valid", with("nbf", json!(now + 600))),
-        ("wrong audience", with("aud", json!(["another-application"]))),
+        (
+            "wrong audience",
+            with("aud", json!(["another-application"])),
+        ),
         ("no audience", with("aud", Value::Null)),
-        ("wrong issuer", with("iss", json!("https://evil.cloudflareaccess.com"))),
+        (
+            "wrong issuer",
+            with("iss", json!("https://evil.cloudflareaccess.com")),
+        ),
         ("unknown kid", STRANGER.sign(&claims(ADMIN))),
-        ("forged with a known kid", STRANGER.sign_as(KEY.kid(), &claims(ADMIN))),
+        (
+            "forged with a known kid",
+            STRANGER.sign_as(KEY.kid(), &claims(ADMIN)),
+        ),
         ("alg none", unsigned_token(KEY.kid(), &claims(ADMIN))),
-        ("HS256 alg confusion", KEY.sign_hs256_with_public_key(&claims(ADMIN))),
+        (
+            "HS256 alg confusion",
+            KEY.sign_hs256_with_public_key(&claims(ADMIN)),
+        ),
         ("tampered signature", tampered(&token(ADMIN))),
         ("garbage", "garbage".to_owned()),
         ("three dots", "a.b.c".to_owned()),
         ("empty", String::new()),
-        ("1 MB", format!("{}.{}.sig", testing::b64_json(&json!({"alg": "RS256", "kid": KEY.kid()})), "a".repeat(1024 * 1024))),
+        (
+            "1 MB",
+            format!(
+                "{}.{}.sig",
+                testing::b64_json(&json!({"alg": "RS256", "kid": KEY.kid()})),
+                "a".repeat(1024 * 1024)
+            ),
+        ),
     ]
 }
 
@@ -147,17 +189,36 @@ async fn rejected_tokens_get_401_on_private_routes() {
     for (name, bad) in rejected_tokens() {
         for path in PRIVATE.iter().chain(&["/api/admin/x", "/terminal/x"]) {
             let res = app.get(path).token(&bad).send().await;
-            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{name} {path}: {}", res.body);
+            assert_eq!(
+                res.status,
+                StatusCode::UNAUTHORIZED,
+                "{name} {path}: {}",
+                res.body
+            );
             assert!(!res.error_message().is_empty(), "{name} {path}");
             assert_leaks_nothing(&res, &bad);
 
             let res = app.post(path).token(&bad).send().await;
-            assert_eq!(res.status, StatusCode::UNAUTHORIZED, "{name} POST {path}: {}", res.body);
+            assert_eq!(
+                res.status,
+                StatusCode::UNAUTHORIZED,
+                "{name} POST {path}: {}",
+                res.body
+            );
         }
-        let page = app.get("/workbench/brain").browser().token(&bad).send().await;
+        let page = app
+            .get("/workbench/brain")
+            .browser()
+            .token(&bad)
+            .send()
+            .await;
         page.assert_status(StatusCode::UNAUTHORIZED);
         assert!(page.is_html(), "{name}: {page:?}");
-        assert!(page.body.contains("Sign-in required"), "{name}: {}", page.body);
+        assert!(
+            page.body.contains("Sign-in required"),
+            "{name}: {}",
+            page.body
+        );
         assert!(page.body.contains("sign in"), "{name}: {}", page.body);
         assert_leaks_nothing(&page, &bad);
     }
@@ -169,19 +230,31 @@ async fn missing_token_gets_401_json_for_scripts_and_a_sign_in_page_for_browsers
     for path in PRIVATE {
         let res = app.get(path).send().await;
         res.assert_status(StatusCode::UNAUTHORIZED);
-        assert!(res.error_message().contains("not signed in"), "{path}: {}", res.body);
+        assert!(
+            res.error_message().contains("not signed in"),
+            "{path}: {}",
+            res.body
+        );
     }
     // An API answers JSON even to a browser.
     let res = app.get("/api/anything").browser().send().await;
     res.assert_status(StatusCode::UNAUTHORIZED);
-    assert!(res.error_message().contains("not signed in"), "{}", res.body);
+    assert!(
+        res.error_message().contains("not signed in"),
+        "{}",
+        res.body
+    );
 
     let page = app.get("/workbench/brain").browser().send().await;
     page.assert_status(StatusCode::UNAUTHORIZED);
     assert!(page.is_html(), "{page:?}");
     assert!(page.body.contains("Sign-in required"), "{}", page.body);
     assert!(page.body.contains("not signed in"), "{}", page.body);
-    assert!(!page.body.contains(LOGOUT_PATH), "nothing to sign out of: {}", page.body);
+    assert!(
+        !page.body.contains(LOGOUT_PATH),
+        "nothing to sign out of: {}",
+        page.body
+    );
 }
 
 fn maybe_token<'a>(req: TestRequest<'a>, token: Option<&str>) -> TestRequest<'a> {
@@ -194,12 +267,25 @@ fn maybe_token<'a>(req: TestRequest<'a>, token: Option<&str>) -> TestRequest<'a>
 #[tokio::test]
 async fn public_routes_need_no_token() {
     let (app, _jwks) = app().await;
-    for bad in [None, Some("garbage".to_owned()), Some(tampered(&token(ADMIN)))] {
+    for bad in [
+        None,
+        Some("garbage".to_owned()),
+        Some(tampered(&token(ADMIN))),
+    ] {
         let with_token = |req| maybe_token(req, bad.as_deref());
-        with_token(app.get("/resources").browser()).send().await.assert_status(StatusCode::OK);
-        with_token(app.get("/healthz")).send().await.assert_status(StatusCode::OK);
+        with_token(app.get("/resources").browser())
+            .send()
+            .await
+            .assert_status(StatusCode::OK);
+        with_token(app.get("/healthz"))
+            .send()
+            .await
+            .assert_status(StatusCode::OK);
         // No such asset: a 404, not a sign-in demand.
-        with_token(app.get("/pkg/x")).send().await.assert_status(StatusCode::NOT_FOUND);
+        with_token(app.get("/pkg/x"))
+            .send()
+            .await
+            .assert_status(StatusCode::NOT_FOUND);
         let res = with_token(app.post("/api/whoami"))
             .header("content-type", "application/x-www-form-urlencoded")
             .send()
@@ -252,7 +338,11 @@ async fn jwks_endpoint_down_is_401_with_a_message_and_no_internals() {
     let url = dead_url();
     let app = TestApp::access(&url, &[ADMIN]);
     let admin = token(ADMIN);
-    let port = url.rsplit(':').next().and_then(|p| p.split('/').next()).expect("port");
+    let port = url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.split('/').next())
+        .expect("port");
     for html in [false, true] {
         let mut req = app.get("/workbench/brain").token(&admin);
         if html {
@@ -260,15 +350,33 @@ async fn jwks_endpoint_down_is_401_with_a_message_and_no_internals() {
         }
         let res = req.send().await;
         res.assert_status(StatusCode::UNAUTHORIZED);
-        let message = if html { res.body.clone() } else { res.error_message() };
+        let message = if html {
+            res.body.clone()
+        } else {
+            res.error_message()
+        };
         assert!(message.contains("cannot be checked right now"), "{message}");
-        for internal in ["127.0.0.1", port, "cdn-cgi/access/certs", "GET ", "refused", "error sending"] {
-            assert!(!res.body.contains(internal), "shows {internal:?}: {}", res.body);
+        for internal in [
+            "127.0.0.1",
+            port,
+            "cdn-cgi/access/certs",
+            "GET ",
+            "refused",
+            "error sending",
+        ] {
+            assert!(
+                !res.body.contains(internal),
+                "shows {internal:?}: {}",
+                res.body
+            );
         }
         assert_leaks_nothing(&res, &admin);
     }
     // Public routes do not depend on the keys.
-    app.get("/healthz").send().await.assert_status(StatusCode::OK);
+    app.get("/healthz")
+        .send()
+        .await
+        .assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -279,7 +387,11 @@ async fn forbidden_page_offers_a_logout_link() {
     page.assert_status(StatusCode::FORBIDDEN);
     assert!(page.is_html(), "{page:?}");
     assert!(page.body.contains("Not allowed"), "{}", page.body);
-    assert!(page.body.contains(&format!(r#"href="{LOGOUT_PATH}""#)), "{}", page.body);
+    assert!(
+        page.body.contains(&format!(r#"href="{LOGOUT_PATH}""#)),
+        "{}",
+        page.body
+    );
     assert_eq!(LOGOUT_PATH, "/cdn-cgi/access/logout");
     assert_leaks_nothing(&page, &user);
 }

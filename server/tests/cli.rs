@@ -55,7 +55,11 @@ struct Run {
 }
 
 fn run(mut cmd: Command) -> Run {
-    let Output { status, stdout, stderr } = cmd.output().expect("run workbench");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = cmd.output().expect("run workbench");
     Run {
         code: status.code(),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
@@ -67,7 +71,13 @@ fn run(mut cmd: Command) -> Run {
 #[track_caller]
 fn start_up_error(cmd: Command) -> String {
     let run = run(cmd);
-    assert_eq!(run.code, Some(2), "stdout: {}\nstderr: {}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code,
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        run.stdout,
+        run.stderr
+    );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     run.stderr
 }
@@ -91,13 +101,19 @@ fn version_prints_the_package_version() {
     cmd.arg("--version");
     let run = run(cmd);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert_eq!(run.stdout.trim(), concat!("workbench ", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout.trim(),
+        concat!("workbench ", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn missing_config_file_exits_2_naming_it() {
     let sandbox = Sandbox::new();
-    for args in [&["--config", "/nonexistent.toml"][..], &["serve", "--config", "/nonexistent.toml"]] {
+    for args in [
+        &["--config", "/nonexistent.toml"][..],
+        &["serve", "--config", "/nonexistent.toml"],
+    ] {
         let mut cmd = sandbox.command();
         cmd.args(args);
         let message = start_up_error(cmd);
@@ -136,7 +152,10 @@ fn mistyped_config_key_exits_2_naming_it() {
     for (contents, typo) in [
         ("[server]\nadress = \"127.0.0.1:3000\"\n", "adress"),
         ("[sever]\naddr = \"127.0.0.1:3000\"\n", "sever"),
-        ("[auth]\nmode = \"local\"\nadmin = [\"you@example.com\"]\n", "admin"),
+        (
+            "[auth]\nmode = \"local\"\nadmin = [\"you@example.com\"]\n",
+            "admin",
+        ),
     ] {
         let path = sandbox.write("typo.toml", contents);
         let mut cmd = sandbox.command();
@@ -164,8 +183,9 @@ fn unknown_flag_exits_2() {
 #[test]
 fn hostile_arguments_get_a_clean_error() {
     let sandbox = Sandbox::new();
-    // Linux caps one argument at 128 KiB (MAX_ARG_STRLEN): 1 MiB goes in as eight.
-    let chunk = "A".repeat(128 * 1024 - 1);
+    // Linux caps one argument at 128 KiB with its NUL (MAX_ARG_STRLEN): 1 MiB goes in as
+    // eight arguments just under that.
+    let chunk = "A".repeat(128 * 1024 - 16);
     let mut cmd = sandbox.command();
     cmd.args(std::iter::repeat_n(chunk.as_str(), 8));
     start_up_error(cmd);
@@ -202,9 +222,15 @@ fn http_get(addr: &str, path: &str) -> String {
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .expect("set a read timeout");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("send");
     let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read the response");
+    stream
+        .read_to_string(&mut response)
+        .expect("read the response");
     response
 }
 
@@ -233,7 +259,9 @@ fn sigterm_stops_the_server_with_exit_status_0() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let addr = loop {
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let line = log.recv_timeout(remaining).expect("the server logs where it listens");
+        let line = log
+            .recv_timeout(remaining)
+            .expect("the server logs where it listens");
         if let Some((_, rest)) = line.split_once("listening on http://") {
             break rest
                 .chars()
@@ -247,14 +275,20 @@ fn sigterm_stops_the_server_with_exit_status_0() {
     assert!(response.contains(r#""status":"ok""#), "{response}");
 
     let pid = server.0.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("run kill");
     assert!(killed.success(), "kill -TERM {pid}");
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
         if let Some(status) = server.0.try_wait().expect("poll the server") {
             break status;
         }
-        assert!(Instant::now() < deadline, "still running 10 s after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "still running 10 s after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");

@@ -15,11 +15,11 @@ use axum::routing::get;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use rsa::RsaPrivateKey;
 use rsa::pkcs1::EncodeRsaPrivateKey;
 use rsa::pkcs8::{EncodePublicKey, LineEnding};
 use rsa::rand_core::OsRng;
 use rsa::traits::PublicKeyParts;
-use rsa::RsaPrivateKey;
 use serde_json::{Value, json};
 
 use crate::AccessConfig;

@@ -17,7 +17,7 @@ pub const DEFAULT_FILE: &str = "workbench.toml";
 /// Environment variables with this prefix and a `__` between section and key override the file.
 pub const ENV_PREFIX: &str = "WORKBENCH_";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub server: ServerConfig,
@@ -75,16 +75,6 @@ pub struct AuthConfig {
     pub certs_url: Option<String>,
 }
 
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            server: ServerConfig::default(),
-            log: LogConfig::default(),
-            auth: AuthConfig::default(),
-        }
-    }
-}
-
 impl Default for ServerConfig {
     fn default() -> Self {
         Self {
@@ -130,7 +120,12 @@ fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
     }
     Ok(match ListOrCsv::deserialize(d)? {
         ListOrCsv::List(items) => items,
-        ListOrCsv::Csv(s) => s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect(),
+        ListOrCsv::Csv(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect(),
     }
     .into_iter()
     .map(|s| s.trim().to_string())
@@ -140,9 +135,13 @@ fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error>
 /// A configuration problem, worded for the person who has to fix it.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum ConfigError {
-    #[error("config file {0} does not exist; create it (see workbench.example.toml) or drop --config")]
+    #[error(
+        "config file {0} does not exist; create it (see workbench.example.toml) or drop --config"
+    )]
     MissingFile(PathBuf),
-    #[error("config: {key}: {problem} (from {source_name}); see workbench.example.toml for every key")]
+    #[error(
+        "config: {key}: {problem} (from {source_name}); see workbench.example.toml for every key"
+    )]
     Parse {
         key: String,
         problem: String,
@@ -201,7 +200,11 @@ impl Config {
                 None => (String::new(), "unreadable".into(), "unknown".into()),
             };
             ConfigError::Parse {
-                key: if key.is_empty() { "(top level)".into() } else { key },
+                key: if key.is_empty() {
+                    "(top level)".into()
+                } else {
+                    key
+                },
                 problem,
                 source_name,
             }

@@ -80,7 +80,10 @@ pub(crate) fn validate(config: &Config) -> Result<(), ConfigError> {
 }
 
 fn is_host_like(s: &str) -> bool {
-    let host = s.strip_prefix("https://").unwrap_or(s).trim_end_matches('/');
+    let host = s
+        .strip_prefix("https://")
+        .unwrap_or(s)
+        .trim_end_matches('/');
     !host.is_empty()
         && host.len() <= 253
         && host

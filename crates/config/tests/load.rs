@@ -1,5 +1,8 @@
 //! Loading and validating the configuration from files and the environment.
 
+// figment::Jail closures must return figment::Result, whose error type is large.
+#![allow(clippy::result_large_err)]
+
 use std::path::Path;
 
 use figment::Jail;
@@ -7,7 +10,8 @@ use workbench_config::{AuthMode, Config, ConfigError};
 
 fn load_in_jail(jail: &Jail, file: Option<&str>) -> Result<Config, ConfigError> {
     let path = file.map(|contents| {
-        jail.create_file("workbench.toml", contents).expect("write config file");
+        jail.create_file("workbench.toml", contents)
+            .expect("write config file");
         jail.directory().join("workbench.toml")
     });
     Config::from_figment(Config::figment(path.as_deref()))
@@ -74,9 +78,15 @@ fn cloudflare_access_from_env_with_comma_separated_lists() {
 #[test]
 fn local_mode_refuses_a_public_address() {
     Jail::expect_with(|jail| {
-        let text = err_text(load_in_jail(jail, Some("[server]\naddr = \"0.0.0.0:3000\"\n")));
+        let text = err_text(load_in_jail(
+            jail,
+            Some("[server]\naddr = \"0.0.0.0:3000\"\n"),
+        ));
         assert!(text.contains("server.addr"), "{text}");
-        assert!(text.contains("cloudflare-access"), "says how to enable auth: {text}");
+        assert!(
+            text.contains("cloudflare-access"),
+            "says how to enable auth: {text}"
+        );
         Ok(())
     });
 }
@@ -104,7 +114,9 @@ fn cloudflare_access_needs_team_audience_and_admins() {
 
         let text = err_text(load_in_jail(
             jail,
-            Some(&format!("{base}team_domain = \"t.cloudflareaccess.com\"\naudiences = [\"x\"]\n")),
+            Some(&format!(
+                "{base}team_domain = \"t.cloudflareaccess.com\"\naudiences = [\"x\"]\n"
+            )),
         ));
         assert!(text.contains("auth.admins"), "{text}");
 
@@ -118,7 +130,9 @@ fn cloudflare_access_needs_team_audience_and_admins() {
 
         let text = err_text(load_in_jail(
             jail,
-            Some(&format!("{base}team_domain = \"t.example.com/some path\"\n")),
+            Some(&format!(
+                "{base}team_domain = \"t.example.com/some path\"\n"
+            )),
         ));
         assert!(text.contains("not a host name"), "{text}");
         Ok(())
@@ -128,7 +142,10 @@ fn cloudflare_access_needs_team_audience_and_admins() {
 #[test]
 fn unknown_keys_are_named() {
     Jail::expect_with(|jail| {
-        let text = err_text(load_in_jail(jail, Some("[server]\nadress = \"127.0.0.1:1\"\n")));
+        let text = err_text(load_in_jail(
+            jail,
+            Some("[server]\nadress = \"127.0.0.1:1\"\n"),
+        ));
         assert!(text.contains("adress"), "{text}");
         assert!(text.contains("server"), "{text}");
         Ok(())
@@ -138,12 +155,18 @@ fn unknown_keys_are_named() {
 #[test]
 fn wrong_types_name_the_key() {
     Jail::expect_with(|jail| {
-        let text = err_text(load_in_jail(jail, Some("[server]\naddr = \"not an address\"\n")));
+        let text = err_text(load_in_jail(
+            jail,
+            Some("[server]\naddr = \"not an address\"\n"),
+        ));
         assert!(text.starts_with("config: server.addr:"), "{text}");
 
         let text = err_text(load_in_jail(jail, Some("[auth]\nmode = \"magic\"\n")));
         assert!(text.contains("auth.mode"), "{text}");
-        assert!(text.contains("cloudflare-access"), "lists the choices: {text}");
+        assert!(
+            text.contains("cloudflare-access"),
+            "lists the choices: {text}"
+        );
         Ok(())
     });
 }
@@ -181,10 +204,14 @@ fn the_example_file_is_valid_and_documents_every_key() {
     let config = Config::from_figment(Config::figment(Some(&example))).expect("example is valid");
     assert_eq!(config, Config::default(), "the example shows the defaults");
 
-    let defaults = figment::Figment::from(figment::providers::Serialized::defaults(Config::default()));
+    let defaults =
+        figment::Figment::from(figment::providers::Serialized::defaults(Config::default()));
     let value: figment::value::Dict = defaults.extract().expect("dict");
     for (section, keys) in value {
-        assert!(text.contains(&format!("[{section}]")), "example lacks [{section}]");
+        assert!(
+            text.contains(&format!("[{section}]")),
+            "example lacks [{section}]"
+        );
         if let figment::value::Value::Dict(_, keys) = keys {
             for key in keys.keys() {
                 assert!(
