@@ -1,9 +1,11 @@
 // Playwright against the release build, in Debian's chromium (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
 import * as path from 'path';
+import { ACCESS_PORT, E2E_AUDIENCE, HOMELAB_FIXTURE_PORT, HOMELAB_PORT } from './homelab-ports';
 
 const PORT = Number(process.env.WORKBENCH_E2E_PORT ?? 3100);
 const root = path.resolve(__dirname, '..');
+
 
 export default defineConfig({
   testDir: './tests',
@@ -28,16 +30,55 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `${root}/target/release/workbench serve`,
-    cwd: root,
-    url: `http://127.0.0.1:${PORT}/healthz`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    env: {
-      WORKBENCH_SERVER__ADDR: `127.0.0.1:${PORT}`,
-      WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
-      RUST_LOG: 'warn',
+  webServer: [
+    {
+      command: `${root}/target/release/workbench serve`,
+      cwd: root,
+      url: `http://127.0.0.1:${PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: {
+        WORKBENCH_SERVER__ADDR: `127.0.0.1:${PORT}`,
+        WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
+        RUST_LOG: 'warn',
+      },
     },
-  },
+    // The homelab fixture (fake code-server, a healthy host, a JWKS), then Workbench with a
+    // Code URL and hosts (local mode: admin) and the same behind Access (for the non-admin view).
+    {
+      command: `node ${root}/end2end/fixtures/homelab-server.mjs`,
+      url: `http://127.0.0.1:${HOMELAB_FIXTURE_PORT}/health`,
+      reuseExistingServer: false,
+      env: { FIXTURE_PORT: String(HOMELAB_FIXTURE_PORT), FIXTURE_AUDIENCE: E2E_AUDIENCE },
+    },
+    {
+      command: `${root}/target/release/workbench --config ${root}/end2end/fixtures/homelab.toml serve`,
+      cwd: root,
+      url: `http://127.0.0.1:${HOMELAB_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: {
+        WORKBENCH_SERVER__ADDR: `127.0.0.1:${HOMELAB_PORT}`,
+        WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
+        RUST_LOG: 'warn',
+      },
+    },
+    {
+      command: `${root}/target/release/workbench --config ${root}/end2end/fixtures/homelab.toml serve`,
+      cwd: root,
+      url: `http://127.0.0.1:${ACCESS_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: {
+        WORKBENCH_SERVER__ADDR: `127.0.0.1:${ACCESS_PORT}`,
+        WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
+        WORKBENCH_AUTH__MODE: 'cloudflare-access',
+        WORKBENCH_AUTH__TEAM_DOMAIN: 'testteam.cloudflareaccess.com',
+        WORKBENCH_AUTH__AUDIENCES: E2E_AUDIENCE,
+        WORKBENCH_AUTH__ADMINS: 'admin@example.com',
+        WORKBENCH_AUTH__CERTS_URL: `http://127.0.0.1:${HOMELAB_FIXTURE_PORT}/cdn-cgi/access/certs`,
+        RUST_LOG: 'warn',
+      },
+    },
+  ],
 });

@@ -1,5 +1,7 @@
 //! Reusable pieces of the UI, one component per file, grouped by the screen they belong to.
 
+pub mod code;
+pub mod hosts;
 pub mod status;
 pub mod top_bar;
 pub mod workbench;

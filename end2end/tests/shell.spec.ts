@@ -45,11 +45,11 @@ test('switching tabs happens client-side and keeps the URL', async ({ page, cons
 test('a panel opened once stays mounted when another tab is shown', async ({ page }) => {
   await page.goto('/workbench/brain');
   await hydrated(page);
-  await expect(page.locator('#panel-code .placeholder')).toHaveCount(0);
+  await expect(page.locator('#panel-code .code-panel')).toHaveCount(0);
   await page.getByRole('tab', { name: 'Code' }).click();
-  await expect(page.locator('#panel-code .placeholder')).toBeVisible();
+  await expect(page.locator('#panel-code .code-panel')).toBeVisible();
   await page.getByRole('tab', { name: 'Brain' }).click();
-  await expect(page.locator('#panel-code .placeholder')).toHaveCount(1);
+  await expect(page.locator('#panel-code .code-panel')).toHaveCount(1);
   await expect(page.locator('#panel-code')).toBeHidden();
 });
 

@@ -4,7 +4,9 @@
 pub mod api_errors;
 pub mod auth;
 pub mod cli;
+pub mod csp;
 pub mod health;
+pub mod homelab;
 pub mod pages;
 pub mod state;
 pub mod telemetry;
@@ -32,6 +34,11 @@ pub fn router(state: AppState) -> Router {
         .collect();
     let leptos_options = state.leptos_options.clone();
     let context_state = state.clone();
+    let render_context = move || {
+        provide_context(context_state.clone());
+        csp::provide_request_nonce();
+        homelab::provide_context(&context_state);
+    };
     Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/", axum::routing::get(redirect_to_workbench))
@@ -39,15 +46,22 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            render_context.clone(),
             move || shell(leptos_options.clone()),
         )
         .route("/api/{*rest}", axum::routing::any(api_errors::not_found))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            render_context,
+            shell,
+        ))
         .layer(axum::middleware::from_fn(api_errors::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csp::layer,
         ))
         .layer(telemetry::trace_layer())
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(

@@ -6,13 +6,18 @@ use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 use workbench_config::Config;
 
+use app::components::code::CodeProbe;
+
 use crate::auth::Authenticator;
+use crate::homelab::{self, code::HttpCodeProbe, hosts::HostMonitor};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub auth: Authenticator,
+    pub code: Arc<dyn CodeProbe>,
+    pub hosts: Arc<HostMonitor>,
 }
 
 impl AppState {
@@ -33,10 +38,16 @@ impl AppState {
             .env(Env::PROD)
             .build();
         let auth = Authenticator::new(&config.auth)?;
+        let http = homelab::http_client()?;
+        let code = Arc::new(HttpCodeProbe::new(config.code.parsed_url(), http.clone()));
+        let hosts = HostMonitor::new(config.hosts.clone(), http, homelab::CONNECT_TIMEOUT);
+        hosts.spawn();
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
             auth,
+            code,
+            hosts,
         })
     }
 }

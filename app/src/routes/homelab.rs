@@ -1,7 +1,12 @@
 //! `/homelab`: hosts and the service control panel.
+//!
+//! A signed-in page (see server/src/auth.rs): admins see real names and addresses,
+//! everyone else only the aliases and the status.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+use crate::components::hosts::overview::HostsOverview;
 
 #[component]
 pub fn HomelabPage() -> impl IntoView {
@@ -9,8 +14,9 @@ pub fn HomelabPage() -> impl IntoView {
         <Title text="Homelab" />
         <div class="page">
             <h1>"Homelab"</h1>
+            <HostsOverview />
             <div class="placeholder">
-                <p>"Hosts with their status, and the service control panel for the services inside your containers. Not built yet."</p>
+                <p>"The service control panel for the services inside your containers. Not built yet."</p>
             </div>
         </div>
     }

@@ -2,7 +2,12 @@
 //! `WORKBENCH_SECTION__KEY` environment variables, validated once at start-up so a
 //! mistake is reported with the key that holds it and how to fix it.
 
+mod code;
+mod hosts;
 mod validate;
+
+pub use code::CodeConfig;
+pub use hosts::{HostConfig, HostLink};
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -23,6 +28,8 @@ pub struct Config {
     pub server: ServerConfig,
     pub log: LogConfig,
     pub auth: AuthConfig,
+    pub code: CodeConfig,
+    pub hosts: Vec<HostConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -76,6 +76,8 @@ pub(crate) fn validate(config: &Config) -> Result<(), ConfigError> {
             }
         }
     }
+    crate::code::validate(&config.code)?;
+    crate::hosts::validate(&config.hosts)?;
     Ok(())
 }
 

@@ -47,6 +47,14 @@ impl TestApp {
     }
 
     pub fn with_auth(auth: AuthConfig) -> Self {
+        Self::with_config(Config {
+            auth,
+            ..Config::default()
+        })
+    }
+
+    /// `config` as given, except that it serves at [`HOST_PORT`] from an empty site.
+    pub fn with_config(config: Config) -> Self {
         let site_root = tempfile::tempdir().expect("create the site root");
         let config = Config {
             server: ServerConfig {
@@ -54,7 +62,7 @@ impl TestApp {
                 site_root: site_root.path().to_owned(),
             },
             log: LogConfig::default(),
-            auth,
+            ..config
         };
         let state = AppState::new(config).expect("build the app state");
         TestApp {

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Tab;
+use crate::components::code::panel::CodePanel;
 
 #[component]
 pub fn Panels(active: Signal<Tab>) -> impl IntoView {
@@ -31,11 +32,11 @@ pub fn Panels(active: Signal<Tab>) -> impl IntoView {
 
 fn panel_body(tab: Tab) -> AnyView {
     let (title, what) = match tab {
+        Tab::Code => return view! { <CodePanel /> }.into_any(),
         Tab::Brain => (
             "Brain",
             "Chat with your notes and the Resources library, with citations. Not built yet.",
         ),
-        Tab::Code => ("Code", "VS Code Server, embedded. Not built yet."),
         Tab::Terminal => (
             "Terminal",
             "Terminal tabs to local shells, upstream ttyd and containers. Not built yet.",
