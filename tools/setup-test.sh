@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the build: Debian's chromium (Playwright drives it;
-# never `playwright install`, which downloads a browser) and docker.io.
+# never `playwright install`, which downloads a browser), docker.io, and shellcheck and
+# python3-yaml for the deployment files' checks (tools/test-deploy.sh).
 . "$(dirname "$0")/lib.sh"
-timed "test packages" apt_ensure chromium docker.io
+timed "test packages" apt_ensure chromium docker.io shellcheck python3-yaml

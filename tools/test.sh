@@ -12,5 +12,6 @@ timed "cargo fmt" cargo fmt --all --check
 timed "clippy (ssr)" cargo clippy --workspace --exclude frontend --all-targets --features app/ssr -- -D warnings
 timed "clippy (hydrate)" cargo clippy -p frontend -p ttyd-protocol --target "$WASM_TARGET" -- -D warnings
 timed "cargo test" cargo test --workspace --exclude frontend --features app/ssr
+timed "deploy files" tools/test-deploy.sh
 timed "release build" make --no-print-directory build
 timed "playwright" npx playwright test --config end2end/playwright.config.ts
