@@ -51,14 +51,16 @@ impl HostMonitor {
         })
     }
 
-    /// Starts one checking task per host. Each stops once the monitor is dropped.
+    /// Starts one checking task per host that has checks. Each stops once the monitor is dropped.
     pub fn spawn(self: &Arc<Self>) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             tracing::warn!("no async runtime: host checks are not running");
             return;
         };
-        for index in 0..self.hosts.len() {
-            runtime.spawn(run(Arc::downgrade(self), index));
+        for (index, host) in self.hosts.iter().enumerate() {
+            if !host.tcp_ports.is_empty() || !host.health_urls.is_empty() {
+                runtime.spawn(run(Arc::downgrade(self), index));
+            }
         }
     }
 
