@@ -72,3 +72,16 @@ test('the CSP forbids framing any other origin', async ({ page, consoleErrors })
   expect((await blocked).text()).toMatch(/frame-src/);
   consoleErrors.length = 0;
 });
+
+test('no page breaks the Content-Security-Policy, 404s included', async ({ page }) => {
+  const violations: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content Security Policy|Refused to/i.test(msg.text())) violations.push(msg.text());
+  });
+  for (const path of ['/workbench/brain', '/workbench/code', '/workbench/terminal', '/homelab', '/resources', '/no/such/page']) {
+    const response = await page.goto(`${workbench}${path}`);
+    expect(response?.headers()['content-security-policy']).toContain("'nonce-");
+    await hydrated(page);
+  }
+  expect(violations).toEqual([]);
+});

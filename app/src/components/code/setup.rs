@@ -15,11 +15,11 @@ pub fn SetupHelp() -> impl IntoView {
             <ol>
                 <li>
                     "Run it, e.g. from "<code>"deploy/compose.yaml"</code>" or "
-                    <code>"docker run -p 127.0.0.1:8443:8443 lscr.io/linuxserver/code-server"</code>"."
+                    <code>"docker run -p 127.0.0.1:8080:8080 codercom/code-server --auth none"</code>"."
                 </li>
                 <li>
                     "Give it an address your browser can open: a Cloudflare Tunnel hostname behind Access "
-                    "(allow the Access application to be framed), or "<code>"http://127.0.0.1:8443"</code>" locally."
+                    "(allow the Access application to be framed), or "<code>"http://127.0.0.1:8080"</code>" locally."
                 </li>
                 <li>
                     "Set it in "<code>"workbench.toml"</code>": "
