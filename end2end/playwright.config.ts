@@ -44,7 +44,8 @@ export default defineConfig({
       },
     },
     // The homelab fixture (fake code-server, a healthy host, a JWKS), then Workbench with a
-    // Code URL and hosts (local mode: admin) and the same behind Access (for the non-admin view).
+    // Code URL and hosts (local mode: admin) and the same behind Access (for the non-admin view,
+    // and with a Code URL that does not answer).
     {
       command: `node ${root}/end2end/fixtures/homelab-server.mjs`,
       url: `http://127.0.0.1:${HOMELAB_FIXTURE_PORT}/health`,
@@ -77,6 +78,8 @@ export default defineConfig({
         WORKBENCH_AUTH__AUDIENCES: E2E_AUDIENCE,
         WORKBENCH_AUTH__ADMINS: 'admin@example.com',
         WORKBENCH_AUTH__CERTS_URL: `http://127.0.0.1:${HOMELAB_FIXTURE_PORT}/cdn-cgi/access/certs`,
+        // Nothing listens there: the Code tab's "does not answer" panel.
+        WORKBENCH_CODE__URL: 'http://127.0.0.1:3199/',
         RUST_LOG: 'warn',
       },
     },

@@ -1,7 +1,7 @@
 // The Code tab: the frame loads on first open only, survives tab switches, Reload reloads
 // it; without a URL a set-up panel shows instead of a broken frame.
 import { test, expect, hydrated } from './fixtures';
-import { HOMELAB_FIXTURE_PORT, HOMELAB_PORT } from '../homelab-ports';
+import { ACCESS_PORT, HOMELAB_FIXTURE_PORT, HOMELAB_PORT } from '../homelab-ports';
 
 const fixture = `http://127.0.0.1:${HOMELAB_FIXTURE_PORT}`;
 const workbench = `http://127.0.0.1:${HOMELAB_PORT}`;
@@ -84,4 +84,21 @@ test('no page breaks the Content-Security-Policy, 404s included', async ({ page 
     await hydrated(page);
   }
   expect(violations).toEqual([]);
+});
+
+test('a code.url that does not answer gets an explanation, not a broken frame', async ({ browser, request }) => {
+  const token = await (await request.get(`${fixture}/token?email=user@example.com`)).text();
+  const context = await browser.newContext({ extraHTTPHeaders: { 'Cf-Access-Jwt-Assertion': token } });
+  const page = await context.newPage();
+  await page.goto(`http://127.0.0.1:${ACCESS_PORT}/workbench/code`);
+  await hydrated(page);
+  const panel = page.locator('#panel-code');
+  await expect(panel.getByRole('heading', { name: 'code-server does not answer' })).toBeVisible();
+  await expect(panel).toContainText('http://127.0.0.1:3199/');
+  await expect(panel.locator('iframe')).toHaveCount(0);
+  await panel.getByRole('button', { name: 'Try again' }).click();
+  await expect(panel.getByRole('heading', { name: 'code-server does not answer' })).toBeVisible();
+  await panel.getByRole('button', { name: 'Show it anyway' }).click();
+  await expect(panel.locator('iframe.code-frame')).toHaveAttribute('src', 'http://127.0.0.1:3199/');
+  await context.close();
 });
