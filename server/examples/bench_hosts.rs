@@ -47,7 +47,11 @@ fn host(i: usize, port: u16, health: bool) -> HostConfig {
         address: "127.0.0.1".into(),
         docker: None,
         tcp_ports: vec![port],
-        health_urls: if health { vec![format!("http://127.0.0.1:{port}/health")] } else { vec![] },
+        health_urls: if health {
+            vec![format!("http://127.0.0.1:{port}/health")]
+        } else {
+            vec![]
+        },
         interval_secs: 10,
         links: vec![],
     }
@@ -61,7 +65,12 @@ async fn black_hole(held: &mut Vec<TcpStream>) -> anyhow::Result<(TcpListener, u
     let listener = socket.listen(0)?;
     let port = listener.local_addr()?.port();
     for _ in 0..8 {
-        match tokio::time::timeout(Duration::from_millis(200), TcpStream::connect(("127.0.0.1", port))).await {
+        match tokio::time::timeout(
+            Duration::from_millis(200),
+            TcpStream::connect(("127.0.0.1", port)),
+        )
+        .await
+        {
             Ok(Ok(stream)) => held.push(stream),
             _ => return Ok((listener, port)),
         }
@@ -90,7 +99,9 @@ async fn fixture() -> anyhow::Result<Fixture> {
         hosts.push(host(i, port, false));
     }
     for i in 38..50 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         hosts.push(host(i, port, false));
     }
     Ok(Fixture {
@@ -102,7 +113,11 @@ async fn fixture() -> anyhow::Result<Fixture> {
 }
 
 async fn cycle(hosts: &[HostConfig]) -> anyhow::Result<Duration> {
-    let monitor = HostMonitor::new(hosts.to_vec(), homelab::http_client()?, homelab::CONNECT_TIMEOUT);
+    let monitor = HostMonitor::new(
+        hosts.to_vec(),
+        homelab::http_client()?,
+        homelab::CONNECT_TIMEOUT,
+    );
     Ok(monitor.refresh_all().await)
 }
 
@@ -112,9 +127,14 @@ fn cpu_secs(pid: u32) -> anyhow::Result<f64> {
     let after = stat.rsplit_once(')').context("stat format")?.1;
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
-    let hz: f64 = String::from_utf8(std::process::Command::new("getconf").arg("CLK_TCK").output()?.stdout)?
-        .trim()
-        .parse()?;
+    let hz: f64 = String::from_utf8(
+        std::process::Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()?
+            .stdout,
+    )?
+    .trim()
+    .parse()?;
     Ok(ticks / hz)
 }
 
@@ -157,7 +177,11 @@ async fn phase(pid: u32, hits: &HostHits, addr: SocketAddr, pages: usize) -> any
             // One client per page: a browser tab keeps its own connection.
             let client = reqwest::Client::new();
             let mut latencies = Vec::new();
-            let html = client.get(format!("http://{addr}/homelab")).header("accept", "text/html").send().await;
+            let html = client
+                .get(format!("http://{addr}/homelab"))
+                .header("accept", "text/html")
+                .send()
+                .await;
             if let Ok(r) = html {
                 let _ = r.bytes().await;
             }
@@ -201,23 +225,39 @@ fn pct(sorted: &[Duration], p: f64) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let binary = args.next().unwrap_or_else(|| "target/release/workbench".into());
+    let binary = args
+        .next()
+        .unwrap_or_else(|| "target/release/workbench".into());
     let site_root = args.next().unwrap_or_else(|| "target/site".into());
     let fx = fixture().await?;
 
-    println!("## One refresh cycle (connect timeout {:?})", homelab::CONNECT_TIMEOUT);
+    println!(
+        "## One refresh cycle (connect timeout {:?})",
+        homelab::CONNECT_TIMEOUT
+    );
     println!("| hosts | cycle |");
     println!("| --- | --- |");
     let up_only = cycle(&fx.hosts[..25]).await?;
-    println!("| 25 reachable (baseline) | {:.3} s |", up_only.as_secs_f64());
+    println!(
+        "| 25 reachable (baseline) | {:.3} s |",
+        up_only.as_secs_f64()
+    );
     let one_hole = cycle(&fx.hosts[25..26]).await?;
-    println!("| 1 black-holed (baseline) | {:.3} s |", one_hole.as_secs_f64());
+    println!(
+        "| 1 black-holed (baseline) | {:.3} s |",
+        one_hole.as_secs_f64()
+    );
     for run in 1..=3 {
         let all = cycle(&fx.hosts).await?;
-        println!("| 50: 25 reachable, 13 black-holed, 12 refusing (run {run}) | {:.3} s |", all.as_secs_f64());
+        println!(
+            "| 50: 25 reachable, 13 black-holed, 12 refusing (run {run}) | {:.3} s |",
+            all.as_secs_f64()
+        );
     }
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();
     let dir = tempfile::tempdir()?;
     let config = dir.path().join("workbench.toml");
@@ -235,8 +275,16 @@ async fn main() -> anyhow::Result<()> {
     let pid = child.id().context("server pid")?;
     let client = reqwest::Client::new();
     let started = Instant::now();
-    while client.get(format!("http://{addr}/healthz")).send().await.is_err() {
-        anyhow::ensure!(started.elapsed() < Duration::from_secs(20), "the server did not start");
+    while client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(20),
+            "the server did not start"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // Let the first cycle (with its 3 s timeouts) finish.
@@ -249,8 +297,13 @@ async fn main() -> anyhow::Result<()> {
     child.kill().await?;
 
     println!();
-    println!("## The server over {} s (50 hosts, interval 10 s)", PHASE.as_secs());
-    println!("| open Homelab pages | server CPU | CPU share of one core | RSS | connections to the 25 reachable hosts | /api/hosts requests | p50 | p99 | max |");
+    println!(
+        "## The server over {} s (50 hosts, interval 10 s)",
+        PHASE.as_secs()
+    );
+    println!(
+        "| open Homelab pages | server CPU | CPU share of one core | RSS | connections to the 25 reachable hosts | /api/hosts requests | p50 | p99 | max |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
     for (pages, p, rss) in [(0, &idle, rss_idle), (PAGES, &busy, rss_busy)] {
         println!(

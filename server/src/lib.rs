@@ -43,17 +43,14 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/", axum::routing::get(redirect_to_workbench))
         .route("/workbench", axum::routing::get(redirect_to_workbench))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            render_context.clone(),
-            move || shell(leptos_options.clone()),
-        )
+        .leptos_routes_with_context(&state, routes, render_context.clone(), move || {
+            shell(leptos_options.clone())
+        })
         .route("/api/{*rest}", axum::routing::any(api_errors::not_found))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            render_context,
-            shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(render_context, shell))
         .layer(axum::middleware::from_fn(api_errors::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
