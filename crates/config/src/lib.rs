@@ -2,7 +2,10 @@
 //! `WORKBENCH_SECTION__KEY` environment variables, validated once at start-up so a
 //! mistake is reported with the key that holds it and how to fix it.
 
+mod docker;
 mod validate;
+
+pub use docker::{DockerConfig, DockerHost, MANAGED_LABEL, ManagedContainer, ServiceGroup, is_simple_name};
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -23,6 +26,7 @@ pub struct Config {
     pub server: ServerConfig,
     pub log: LogConfig,
     pub auth: AuthConfig,
+    pub docker: DockerConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,6 +36,8 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The site built by cargo-leptos: `pkg/` (WASM, JS, CSS) and the public assets.
     pub site_root: PathBuf,
+    /// Where Workbench keeps its own data (the service panel's audit log).
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +86,7 @@ impl Default for ServerConfig {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
             site_root: PathBuf::from("target/site"),
+            data_dir: PathBuf::from("data"),
         }
     }
 }
@@ -210,6 +217,7 @@ impl Config {
             }
         })?;
         validate::validate(&config)?;
+        docker::validate(&config.docker)?;
         Ok(config)
     }
 }
