@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod health;
 pub mod pages;
+pub mod services;
 pub mod state;
 pub mod telemetry;
 
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(health::healthz))
         .route("/", axum::routing::get(redirect_to_workbench))
         .route("/workbench", axum::routing::get(redirect_to_workbench))
+        .merge(services::api::routes())
         .leptos_routes_with_context(
             &state,
             routes,

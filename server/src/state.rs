@@ -7,12 +7,15 @@ use leptos::config::{Env, LeptosOptions};
 use workbench_config::Config;
 
 use crate::auth::Authenticator;
+use crate::services::{AuditLog, ServiceController};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub config: Arc<Config>,
     pub auth: Authenticator,
+    pub services: ServiceController,
+    pub audit: AuditLog,
 }
 
 impl AppState {
@@ -33,10 +36,14 @@ impl AppState {
             .env(Env::PROD)
             .build();
         let auth = Authenticator::new(&config.auth)?;
+        let services = ServiceController::new(&config.docker);
+        let audit = AuditLog::open(&config.server.data_dir)?;
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
             auth,
+            services,
+            audit,
         })
     }
 }

@@ -52,9 +52,11 @@ impl TestApp {
             server: ServerConfig {
                 addr: HOST_PORT.parse().expect("socket address"),
                 site_root: site_root.path().to_owned(),
+                data_dir: site_root.path().join("data"),
             },
             log: LogConfig::default(),
             auth,
+            ..Config::default()
         };
         let state = AppState::new(config).expect("build the app state");
         TestApp {
