@@ -16,7 +16,7 @@ done
 if [ -z "$bin" ]; then echo nobin; exit 0; fi
 if [ -z "$scan" ]; then
   for d in /run/service /var/run/s6/services /service /etc/service; do
-    if [ -e "$d/.s6-svscan/control" ]; then scan=$d; break; fi
+    if [ -d "$d/.s6-svscan" ]; then scan=$d; break; fi
   done
 fi
 if [ -z "$scan" ] || [ ! -d "$scan" ]; then echo noscan; exit 0; fi

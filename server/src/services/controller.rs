@@ -193,25 +193,33 @@ impl ServiceController {
         } else {
             Duration::from_secs(self.config.exec_timeout_secs)
         };
-        let mut error = None;
-        for kind in [ControlKind::Svc, ControlKind::S6Rc] {
-            let of_kind: Vec<ServiceName> = names.iter().filter(|(_, k)| *k == kind).map(|(n, _)| n.clone()).collect();
-            if of_kind.is_empty() {
-                continue;
-            }
-            let all_up = of_kind.iter().all(|n| {
-                disc.service(n.as_str()).and_then(|s| s.status.as_ref().ok()).is_some_and(|s| s.up)
-            });
-            for step in steps(&disc.bin_dir, &disc.scan_dir, kind, action, &of_kind, all_up, wait.as_millis() as u64) {
-                if let Err(e) = self.run_step(&m, &step.argv, Duration::from_millis(step.wait_ms) + EXEC_MARGIN).await {
-                    error = Some(e);
-                    break;
+        let wait_ms = wait.as_millis() as u64;
+        let is_up = |n: &ServiceName| {
+            disc.service(n.as_str()).and_then(|s| s.status.as_ref().ok()).is_some_and(|s| s.up)
+        };
+        // s6-svc waits on one service dir per call: plain services go in parallel execs, one
+        // each; s6-rc takes them all in one transaction.
+        let mut batches: Vec<Vec<ServiceName>> = Vec::new();
+        let rc_names: Vec<ServiceName> =
+            names.iter().filter(|(_, k)| *k == ControlKind::S6Rc).map(|(n, _)| n.clone()).collect();
+        let svc_batches = names.iter().filter(|(_, k)| *k == ControlKind::Svc).map(|(n, _)| vec![n.clone()]);
+        batches.extend(svc_batches);
+        let runs = batches.into_iter().map(|batch| (ControlKind::Svc, batch)).chain(
+            (!rc_names.is_empty()).then(|| (ControlKind::S6Rc, rc_names)),
+        );
+        let results = join_all(runs.map(|(kind, batch)| {
+            let m = &m;
+            let disc = &disc;
+            async move {
+                let all_up = batch.iter().all(is_up);
+                for step in steps(&disc.bin_dir, &disc.scan_dir, kind, action, &batch, all_up, wait_ms) {
+                    self.run_step(m, &step.argv, Duration::from_millis(step.wait_ms) + EXEC_MARGIN).await?;
                 }
+                Ok::<(), ServiceError>(())
             }
-            if error.is_some() {
-                break;
-            }
-        }
+        }))
+        .await;
+        let mut error = results.into_iter().find_map(Result::err);
         let (view, read_err) = self.read(&m).await;
         if error.is_none() && action != Action::Down && daemon_like {
             let down = names.iter().any(|(n, _)| {
