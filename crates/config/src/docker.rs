@@ -85,13 +85,17 @@ impl Default for DockerConfig {
                 ServiceGroup {
                     name: "web".into(),
                     label: "Web UI".into(),
-                    services: ["nginx", "php-fpm", "svc-nginx", "svc-php-fpm"].map(String::from).to_vec(),
+                    services: ["nginx", "php-fpm", "svc-nginx", "svc-php-fpm"]
+                        .map(String::from)
+                        .to_vec(),
                     lock_files: Vec::new(),
                 },
                 ServiceGroup {
                     name: "daemon".into(),
                     label: "Daemon".into(),
-                    services: ["rtorrent", "rutorrent", "svc-rtorrent", "svc-rutorrent"].map(String::from).to_vec(),
+                    services: ["rtorrent", "rutorrent", "svc-rtorrent", "svc-rutorrent"]
+                        .map(String::from)
+                        .to_vec(),
                     lock_files: [
                         "/data/session/rtorrent.lock",
                         "/data/rtorrent/.session/rtorrent.lock",
@@ -120,7 +124,8 @@ fn invalid(key: &'static str, problem: String, fix: &str) -> ConfigError {
 pub fn is_simple_name(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && !s.starts_with(['.', '-'])
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
 }
 
 pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
@@ -129,7 +134,10 @@ pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
         if !is_simple_name(&h.name) || !seen.insert(h.name.as_str()) {
             return Err(invalid(
                 "docker.hosts",
-                format!("host name {:?} is empty, repeated, or has characters other than letters, digits, '.', '_', '-'", h.name),
+                format!(
+                    "host name {:?} is empty, repeated, or has characters other than letters, digits, '.', '_', '-'",
+                    h.name
+                ),
                 "give each host a short unique name such as \"local\" or \"nas\"",
             ));
         }
@@ -137,7 +145,10 @@ pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
             if !path.starts_with('/') {
                 return Err(invalid(
                     "docker.hosts",
-                    format!("host {:?}: endpoint {:?} is not an absolute socket path", h.name, h.endpoint),
+                    format!(
+                        "host {:?}: endpoint {:?} is not an absolute socket path",
+                        h.name, h.endpoint
+                    ),
                     "use unix:///var/run/docker.sock",
                 ));
             }
@@ -145,7 +156,10 @@ pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
             if h.tls_ca.is_none() || h.tls_cert.is_none() || h.tls_key.is_none() {
                 return Err(invalid(
                     "docker.hosts",
-                    format!("host {:?}: a TCP endpoint needs tls_ca, tls_cert and tls_key", h.name),
+                    format!(
+                        "host {:?}: a TCP endpoint needs tls_ca, tls_cert and tls_key",
+                        h.name
+                    ),
                     "Docker's API over plain TCP gives root to anyone on the network: set up TLS \
                      (see the docker-host-over-tls tutorial) and give the three PEM paths",
                 ));
@@ -153,7 +167,10 @@ pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
         } else {
             return Err(invalid(
                 "docker.hosts",
-                format!("host {:?}: endpoint {:?} is neither unix:// nor tcp://", h.name, h.endpoint),
+                format!(
+                    "host {:?}: endpoint {:?} is neither unix:// nor tcp://",
+                    h.name, h.endpoint
+                ),
                 "use unix:///var/run/docker.sock or tcp://HOST:2376 with TLS",
             ));
         }
@@ -162,7 +179,10 @@ pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
         if !d.hosts.iter().any(|h| h.name == c.host) {
             return Err(invalid(
                 "docker.containers",
-                format!("container {:?} names host {:?}, which is not in docker.hosts", c.container, c.host),
+                format!(
+                    "container {:?} names host {:?}, which is not in docker.hosts",
+                    c.container, c.host
+                ),
                 "use one of the names in docker.hosts",
             ));
         }
@@ -179,13 +199,20 @@ pub(crate) fn validate(d: &DockerConfig) -> Result<(), ConfigError> {
         if !is_simple_name(&g.name) || !seen.insert(g.name.as_str()) || g.services.is_empty() {
             return Err(invalid(
                 "docker.groups",
-                format!("group {:?} has a bad or repeated name, or no services", g.name),
+                format!(
+                    "group {:?} has a bad or repeated name, or no services",
+                    g.name
+                ),
                 "give each group a short unique name (\"web\") and the service dir names it covers",
             ));
         }
     }
     if d.concurrency == 0 || d.concurrency > 64 {
-        return Err(invalid("docker.concurrency", format!("{} is out of range", d.concurrency), "use 1 to 64"));
+        return Err(invalid(
+            "docker.concurrency",
+            format!("{} is out of range", d.concurrency),
+            "use 1 to 64",
+        ));
     }
     if d.exec_timeout_secs == 0 || d.daemon_stop_timeout_secs == 0 {
         return Err(invalid(

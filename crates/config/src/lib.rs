@@ -5,7 +5,9 @@
 mod docker;
 mod validate;
 
-pub use docker::{DockerConfig, DockerHost, MANAGED_LABEL, ManagedContainer, ServiceGroup, is_simple_name};
+pub use docker::{
+    DockerConfig, DockerHost, MANAGED_LABEL, ManagedContainer, ServiceGroup, is_simple_name,
+};
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};

@@ -246,7 +246,10 @@ fn docker_hosts_are_checked() {
             jail,
             Some("[docker]\nhosts = [{ name = \"nas\", endpoint = \"tcp://nas:2375\" }]\n"),
         ));
-        assert!(text.contains("docker.hosts") && text.contains("TLS"), "{text}");
+        assert!(
+            text.contains("docker.hosts") && text.contains("TLS"),
+            "{text}"
+        );
         let text = err_text(load_in_jail(
             jail,
             Some("[docker]\nhosts = [{ name = \"a b\", endpoint = \"unix:///x\" }]\n"),

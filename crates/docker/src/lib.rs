@@ -11,7 +11,9 @@ use bollard::Docker;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::models::ContainerSummaryStateEnum;
-use bollard::query_parameters::{DownloadFromContainerOptionsBuilder, ListContainersOptionsBuilder};
+use bollard::query_parameters::{
+    DownloadFromContainerOptionsBuilder, ListContainersOptionsBuilder,
+};
 use futures::StreamExt;
 use tokio::sync::OnceCell;
 use workbench_config::DockerHost;
@@ -188,7 +190,12 @@ impl Engines {
     }
 
     /// Runs `spec.argv` in `container` and collects its output and exit code.
-    pub async fn exec(&self, host: &str, container: &str, spec: ExecSpec<'_>) -> Result<ExecOutput, DockerError> {
+    pub async fn exec(
+        &self,
+        host: &str,
+        container: &str,
+        spec: ExecSpec<'_>,
+    ) -> Result<ExecOutput, DockerError> {
         let docker = self.client(host).await?;
         let run = async {
             let options = CreateExecOptions::<&str> {
@@ -216,7 +223,9 @@ impl Engines {
                     let (buf, bytes) = match &chunk {
                         bollard::container::LogOutput::StdErr { message } => (&mut stderr, message),
                         bollard::container::LogOutput::StdOut { message }
-                        | bollard::container::LogOutput::Console { message } => (&mut stdout, message),
+                        | bollard::container::LogOutput::Console { message } => {
+                            (&mut stdout, message)
+                        }
                         bollard::container::LogOutput::StdIn { .. } => continue,
                     };
                     if bytes.len() > room {
@@ -225,7 +234,10 @@ impl Engines {
                     buf.extend_from_slice(&bytes[..bytes.len().min(room)]);
                 }
             }
-            let inspect = docker.inspect_exec(&created.id).await.map_err(|e| map_error(host, e))?;
+            let inspect = docker
+                .inspect_exec(&created.id)
+                .await
+                .map_err(|e| map_error(host, e))?;
             out.exit_code = inspect.exit_code;
             out.stdout = String::from_utf8_lossy(&stdout).into_owned();
             out.stderr = String::from_utf8_lossy(&stderr).into_owned();
@@ -238,9 +250,16 @@ impl Engines {
 
     /// Whether `path` exists in the container, read through the archive API (no exec, so it
     /// works on a stopped container and needs no binary inside).
-    pub async fn path_exists(&self, host: &str, container: &str, path: &str) -> Result<bool, DockerError> {
+    pub async fn path_exists(
+        &self,
+        host: &str,
+        container: &str,
+        path: &str,
+    ) -> Result<bool, DockerError> {
         let docker = self.client(host).await?;
-        let options = DownloadFromContainerOptionsBuilder::new().path(path).build();
+        let options = DownloadFromContainerOptionsBuilder::new()
+            .path(path)
+            .build();
         let mut stream = docker.download_from_container(container, Some(options));
         match tokio::time::timeout(API_TIMEOUT, stream.next()).await {
             Err(_) => Err(DockerError::Timeout(API_TIMEOUT)),
@@ -279,7 +298,10 @@ fn unreachable(host: &str, e: &BollardError) -> DockerError {
 
 fn map_error(host: &str, e: BollardError) -> DockerError {
     match e {
-        BollardError::DockerResponseServerError { status_code, message } => {
+        BollardError::DockerResponseServerError {
+            status_code,
+            message,
+        } => {
             let lower = message.to_ascii_lowercase();
             match status_code {
                 404 => DockerError::NoSuchContainer,
@@ -311,8 +333,14 @@ mod tests {
 
     #[test]
     fn health_from_status() {
-        assert_eq!(health_of("Up 5 minutes (healthy)").as_deref(), Some("healthy"));
-        assert_eq!(health_of("Up 1 second (health: starting)").as_deref(), Some("starting"));
+        assert_eq!(
+            health_of("Up 5 minutes (healthy)").as_deref(),
+            Some("healthy")
+        );
+        assert_eq!(
+            health_of("Up 1 second (health: starting)").as_deref(),
+            Some("starting")
+        );
         assert_eq!(health_of("Up 5 minutes").as_deref(), None);
         assert_eq!(health_of("Exited (0) 3 seconds ago").as_deref(), None);
     }
@@ -323,12 +351,27 @@ mod tests {
             status_code,
             message: message.into(),
         };
-        assert_eq!(map_error("h", e(404, "No such container: x")), DockerError::NoSuchContainer);
         assert_eq!(
-            map_error("h", e(409, "Container x is paused, unpause the container before exec")),
+            map_error("h", e(404, "No such container: x")),
+            DockerError::NoSuchContainer
+        );
+        assert_eq!(
+            map_error(
+                "h",
+                e(
+                    409,
+                    "Container x is paused, unpause the container before exec"
+                )
+            ),
             DockerError::Paused
         );
-        assert_eq!(map_error("h", e(409, "Container abc is not running")), DockerError::NotRunning);
-        assert!(matches!(map_error("h", e(500, "boom")), DockerError::Api { status: 500, .. }));
+        assert_eq!(
+            map_error("h", e(409, "Container abc is not running")),
+            DockerError::NotRunning
+        );
+        assert!(matches!(
+            map_error("h", e(500, "boom")),
+            DockerError::Api { status: 500, .. }
+        ));
     }
 }

@@ -66,8 +66,13 @@ impl ServiceName {
     pub fn new(s: &str) -> Result<Self, NameError> {
         let ok = (1..=64).contains(&s.len())
             && !s.starts_with(['.', '-'])
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b));
-        if ok { Ok(Self(s.to_string())) } else { Err(NameError) }
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b));
+        if ok {
+            Ok(Self(s.to_string()))
+        } else {
+            Err(NameError)
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -122,7 +127,13 @@ pub fn steps(
         Step { argv, wait_ms }
     };
     let rc = |dir: &str| {
-        let mut argv = vec![format!("{bin_dir}/s6-rc"), "-t".into(), t.clone(), dir.into(), "change".into()];
+        let mut argv = vec![
+            format!("{bin_dir}/s6-rc"),
+            "-t".into(),
+            t.clone(),
+            dir.into(),
+            "change".into(),
+        ];
         argv.extend(names_iter());
         Step { argv, wait_ms }
     };
@@ -144,12 +155,15 @@ pub fn explain_failure(exit_code: i64, output: &str) -> String {
     let lower = output.to_ascii_lowercase();
     if lower.contains("permission denied") {
         "permission denied: the exec user may not control s6 (set label workbench.services.user=root)".into()
-    } else if lower.contains("supervisor not listening") || lower.contains("s6-supervise not running") {
+    } else if lower.contains("supervisor not listening")
+        || lower.contains("s6-supervise not running")
+    {
         "s6 is not supervising this service (is s6-svscan running as PID 1?)".into()
     } else if lower.contains("no such file or directory") {
         "the service directory does not exist in the container".into()
     } else if exit_code == 99 || lower.contains("timed out") {
-        "s6 did not see the service reach the state in time; it may still be starting or stopping".into()
+        "s6 did not see the service reach the state in time; it may still be starting or stopping"
+            .into()
     } else {
         format!("s6 refused the command (exit code {exit_code})")
     }

@@ -90,7 +90,9 @@ impl Discovery {
         }
         let head: Vec<&str> = first.split('\t').collect();
         let (scan_dir, bin_dir) = match head.as_slice() {
-            ["scan", scan, bin] if is_abs_path(scan) && is_abs_path(bin) => (scan.to_string(), bin.to_string()),
+            ["scan", scan, bin] if is_abs_path(scan) && is_abs_path(bin) => {
+                (scan.to_string(), bin.to_string())
+            }
             _ => return Err(ScanError::Garbled(first.chars().take(80).collect())),
         };
         let mut services = Vec::new();
@@ -99,8 +101,13 @@ impl Discovery {
             let ["svc", name, rc, resolved, out] = cols.as_slice() else {
                 continue;
             };
-            let Ok(name) = ServiceName::new(name) else { continue };
-            if INTERNAL_PREFIXES.iter().any(|p| name.as_str().starts_with(p)) {
+            let Ok(name) = ServiceName::new(name) else {
+                continue;
+            };
+            if INTERNAL_PREFIXES
+                .iter()
+                .any(|p| name.as_str().starts_with(p))
+            {
                 continue;
             }
             if services.len() >= MAX_SERVICES {

@@ -7,5 +7,5 @@ pub mod discovery;
 pub mod status;
 
 pub use control::{Action, ControlKind, ServiceName, Step};
-pub use discovery::{Discovery, DiscoveredService, ScanError};
+pub use discovery::{DiscoveredService, Discovery, ScanError};
 pub use status::{ParseError, Status};

@@ -6,8 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The fields asked of `s6-svstat -o`, in this order; `pgid` is left out because it only
 /// exists from s6 2.13 and an unknown field makes older versions fail.
-pub const FIELDS: &str =
-    "up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor";
+pub const FIELDS: &str = "up,wantedup,normallyup,ready,paused,pid,exitcode,signal,signum,updownsince,readysince,updownfor,readyfor";
 const FIELD_COUNT: usize = 13;
 /// s6 prints one short line; anything longer is not s6 talking.
 const MAX_LINE: usize = 1024;
@@ -72,7 +71,10 @@ impl Status {
         let signum = opt_num::<i32>("signum", f[8])?;
         let signal = match f[7] {
             "NA" => signum.filter(|n| *n > 0).map(signal_name),
-            s if s.starts_with("SIG") && s.len() <= 12 && s[3..].bytes().all(|b| b.is_ascii_alphanumeric()) => {
+            s if s.starts_with("SIG")
+                && s.len() <= 12
+                && s[3..].bytes().all(|b| b.is_ascii_alphanumeric()) =>
+            {
                 Some(s.to_string())
             }
             other => return Err(field_err("signal", other)),
@@ -171,7 +173,11 @@ fn check_len(line: &str) -> Result<&str, ParseError> {
         return Err(ParseError::TooLong);
     }
     let line = line.trim();
-    if line.is_empty() { Err(ParseError::Empty) } else { Ok(line) }
+    if line.is_empty() {
+        Err(ParseError::Empty)
+    } else {
+        Ok(line)
+    }
 }
 
 fn field_err(field: &'static str, value: &str) -> ParseError {
@@ -195,7 +201,11 @@ fn num<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<T, ParseErr
 
 /// `-1` is s6's "none".
 fn opt_num<T: std::str::FromStr>(field: &'static str, v: &str) -> Result<Option<T>, ParseError> {
-    if v == "-1" { Ok(None) } else { num(field, v).map(Some) }
+    if v == "-1" {
+        Ok(None)
+    } else {
+        num(field, v).map(Some)
+    }
 }
 
 fn tai64n(field: &'static str, v: &str) -> Result<(), ParseError> {
@@ -218,10 +228,15 @@ fn seconds(s: &str) -> Option<u64> {
 
 fn parse_signal(s: &str) -> Option<String> {
     if let Some(name) = s.strip_prefix("SIG") {
-        return (!name.is_empty() && name.len() <= 10 && name.bytes().all(|b| b.is_ascii_alphanumeric()))
-            .then(|| s.to_string());
+        return (!name.is_empty()
+            && name.len() <= 10
+            && name.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then(|| s.to_string());
     }
-    s.parse::<i32>().ok().filter(|n| (1..=128).contains(n)).map(signal_name)
+    s.parse::<i32>()
+        .ok()
+        .filter(|n| (1..=128).contains(n))
+        .map(signal_name)
 }
 
 /// Linux numbers for the signals a service dies of; others keep their number.

@@ -12,7 +12,9 @@ fn svstat_calls() -> Vec<(String, Vec<String>, i32)> {
     let mut calls = Vec::new();
     let mut lines = TRANSCRIPT.lines();
     while let Some(line) = lines.next() {
-        let Some(cmd) = line.strip_prefix("$ ") else { continue };
+        let Some(cmd) = line.strip_prefix("$ ") else {
+            continue;
+        };
         let mut out = Vec::new();
         let mut rc = None;
         for l in lines.by_ref() {
@@ -82,7 +84,10 @@ fn human_and_field_forms_agree_on_the_transcript() {
     )
     .expect("up");
     let h = Status::parse_human("up (pid 9) 3 seconds").expect("up");
-    assert_eq!((h.up, h.wanted_up, h.normally_up, h.pid), (up.up, up.wanted_up, up.normally_up, up.pid));
+    assert_eq!(
+        (h.up, h.wanted_up, h.normally_up, h.pid),
+        (up.up, up.wanted_up, up.normally_up, up.pid)
+    );
 }
 
 #[test]
@@ -93,7 +98,10 @@ fn human_form_details() {
     assert_eq!(s.since_secs, Some(6));
     let s = Status::parse_human("up (pid 91) 4 seconds, paused").expect("ok");
     assert!(s.paused && s.wanted_up && s.normally_up);
-    let s = Status::parse_human("down (signal SIGKILL) 0 seconds, normally up, want up, ready 0 seconds").expect("ok");
+    let s = Status::parse_human(
+        "down (signal SIGKILL) 0 seconds, normally up, want up, ready 0 seconds",
+    )
+    .expect("ok");
     assert!(!s.up && s.wanted_up && s.normally_up && !s.ready);
     assert_eq!(s.signal.as_deref(), Some("SIGKILL"));
     assert_eq!(s.ready_secs, Some(0));
@@ -102,20 +110,28 @@ fn human_form_details() {
 #[test]
 fn other_versions_forms() {
     // 2.13: pgid; 2.14: pgid == pid.
-    let s = Status::parse_human("up (pid 123 pgid 120) 42 seconds, ready 41 seconds").expect("2.13");
-    assert_eq!((s.pid, s.ready, s.ready_secs, s.since_secs), (Some(123), true, Some(41), Some(42)));
+    let s =
+        Status::parse_human("up (pid 123 pgid 120) 42 seconds, ready 41 seconds").expect("2.13");
+    assert_eq!(
+        (s.pid, s.ready, s.ready_secs, s.since_secs),
+        (Some(123), true, Some(41), Some(42))
+    );
     Status::parse_human("up (pid 7 pgid 7) 0 seconds").expect("2.14");
     // 2.13.2+: never started.
     let s = Status::parse_human("down (not started yet)").expect("never started");
     assert_eq!((s.up, s.since_secs, s.exit_code), (false, None, None));
-    let s = Status::parse_human("down (not started yet), normally up, want up").expect("never started, wanted");
+    let s = Status::parse_human("down (not started yet), normally up, want up")
+        .expect("never started, wanted");
     assert!(s.wanted_up && s.normally_up);
     // `-n`: numeric signals.
     let s = Status::parse_human("down (signal 15) 3 seconds, normally up").expect("-n");
     assert_eq!(s.signal.as_deref(), Some("SIGTERM"));
     let s = Status::parse_human("down (signal 64) 3 seconds").expect("-n, unnamed");
     assert_eq!(s.signal.as_deref(), Some("signal 64"));
-    let s = Status::parse_human("down (exitcode 111) 12 seconds, normally up, want up, ready 12 seconds").expect("exit");
+    let s = Status::parse_human(
+        "down (exitcode 111) 12 seconds, normally up, want up, ready 12 seconds",
+    )
+    .expect("exit");
     assert_eq!(s.exit_code, Some(111));
     // Before 2.9: no parenthesis when down.
     let s = Status::parse_human("down 5 seconds, normally up").expect("old");
@@ -158,7 +174,10 @@ fn malformed_lines_are_errors() {
     }
     let huge = format!("up (pid 9) {} seconds", "9".repeat(5000));
     assert!(Status::parse(&huge).is_err());
-    assert!(Status::parse("up (pid 9) 99999999999999999999999 seconds").is_err(), "overflow");
+    assert!(
+        Status::parse("up (pid 9) 99999999999999999999999 seconds").is_err(),
+        "overflow"
+    );
 }
 
 #[test]
@@ -172,7 +191,15 @@ fn discovery_output() {
     let d = Discovery::parse(out).expect("parse");
     assert_eq!(d.scan_dir, "/run/service");
     assert_eq!(d.services.len(), 2, "internal and invalid names dropped");
-    assert_eq!(d.service("svc-nginx").expect("nginx").status.as_ref().expect("ok").pid, Some(9));
+    assert_eq!(
+        d.service("svc-nginx")
+            .expect("nginx")
+            .status
+            .as_ref()
+            .expect("ok")
+            .pid,
+        Some(9)
+    );
     let rt = d.service("svc-rtorrent").expect("rt");
     assert_eq!(rt.kind, workbench_s6::ControlKind::S6Rc);
     assert_eq!(rt.status, Err("s6-supervise not running".into()));
@@ -182,7 +209,10 @@ fn discovery_output() {
     assert!(Discovery::parse("scan\trelative\t/command\n").is_err());
     assert!(Discovery::parse("scan\t/a/../b\t/command\n").is_err());
     assert!(Discovery::parse(&"x".repeat(300 * 1024)).is_err());
-    assert_eq!(s6_error("s6-svc: fatal: unable to control /run/service/nope: No such file or directory"), "No such file or directory");
+    assert_eq!(
+        s6_error("s6-svc: fatal: unable to control /run/service/nope: No such file or directory"),
+        "No such file or directory"
+    );
 }
 
 proptest! {

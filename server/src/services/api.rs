@@ -23,12 +23,19 @@ pub fn routes() -> Router<AppState> {
         .route("/api/admin/services/audit.json", get(audit_json))
         .route("/api/admin/services/audit.csv", get(audit_csv))
         .route("/api/admin/services/{host}/{container}", get(one))
-        .route("/api/admin/services/{host}/{container}/{target}/{action}", post(act))
+        .route(
+            "/api/admin/services/{host}/{container}/{target}/{action}",
+            post(act),
+        )
 }
 
 fn error(status: u16, code: &str, message: &str) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, Json(json!({ "error": { "code": code, "message": message } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": message } })),
+    )
+        .into_response()
 }
 
 fn service_error(e: ServiceError) -> Response {
@@ -37,16 +44,27 @@ fn service_error(e: ServiceError) -> Response {
 
 fn internal(e: anyhow::Error) -> Response {
     tracing::error!(error = %e, "services API failed");
-    error(500, "internal", "Something went wrong on the server; see its log.")
+    error(
+        500,
+        "internal",
+        "Something went wrong on the server; see its log.",
+    )
 }
 
 async fn list(State(state): State<AppState>) -> Response {
     Json(state.services.overview().await).into_response()
 }
 
-async fn one(State(state): State<AppState>, Path((host, container)): Path<(String, String)>) -> Response {
+async fn one(
+    State(state): State<AppState>,
+    Path((host, container)): Path<(String, String)>,
+) -> Response {
     if !is_simple_name(&host) || !is_simple_name(&container) {
-        return error(400, "bad_request", "Host and container names are letters, digits, '.', '_' and '-'.");
+        return error(
+            400,
+            "bad_request",
+            "Host and container names are letters, digits, '.', '_' and '-'.",
+        );
     }
     match state.services.container(&host, &container).await {
         Ok(view) => Json(view).into_response(),
@@ -63,7 +81,11 @@ async fn act(
         return error(401, "unauthenticated", "Sign in first.");
     };
     let Ok(action) = action.parse::<Action>() else {
-        return error(400, "bad_request", "The action is one of up, down, restart.");
+        return error(
+            400,
+            "bad_request",
+            "The action is one of up, down, restart.",
+        );
     };
     if !is_simple_name(&host) || !is_simple_name(&container) || ServiceName::new(&target).is_err() {
         return error(
@@ -101,7 +123,9 @@ async fn act(
         Ok(r) => {
             let status = match &r.error {
                 None => StatusCode::OK,
-                Some(e) => StatusCode::from_u16(status_for(&e.code)).unwrap_or(StatusCode::CONFLICT),
+                Some(e) => {
+                    StatusCode::from_u16(status_for(&e.code)).unwrap_or(StatusCode::CONFLICT)
+                }
             };
             (status, Json(r)).into_response()
         }
@@ -122,7 +146,11 @@ fn summary(view: &workbench_services_api::ContainerView, target: &str) -> String
     let group = view.groups.iter().find(|g| g.name == target);
     view.services
         .iter()
-        .filter(|s| group.map_or(s.name == target || s.name == format!("svc-{target}"), |g| g.services.contains(&s.name)))
+        .filter(|s| {
+            group.map_or(s.name == target || s.name == format!("svc-{target}"), |g| {
+                g.services.contains(&s.name)
+            })
+        })
         .map(|s| {
             let st = match &s.status {
                 Some(st) if st.up => "up",
@@ -150,7 +178,10 @@ async fn audit_recent(State(state): State<AppState>, Query(q): Query<AuditQuery>
 async fn audit_json(State(state): State<AppState>) -> Response {
     match state.audit.recent(audit::MAX_ROWS).await {
         Ok(rows) => (
-            [(header::CONTENT_DISPOSITION, "attachment; filename=\"workbench-audit.json\"")],
+            [(
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"workbench-audit.json\"",
+            )],
             Json(rows),
         )
             .into_response(),
@@ -159,14 +190,22 @@ async fn audit_json(State(state): State<AppState>) -> Response {
 }
 
 async fn audit_csv(State(state): State<AppState>) -> Response {
-    let csv = match state.audit.recent(audit::MAX_ROWS).await.and_then(|rows| audit::to_csv(&rows)) {
+    let csv = match state
+        .audit
+        .recent(audit::MAX_ROWS)
+        .await
+        .and_then(|rows| audit::to_csv(&rows))
+    {
         Ok(csv) => csv,
         Err(e) => return internal(e),
     };
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"workbench-audit.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"workbench-audit.csv\"",
+            ),
         ],
         csv,
     )

@@ -32,11 +32,18 @@ impl AuditLog {
     /// Opens (creating when missing) `DIR/audit.sqlite`.
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir).with_context(|| {
-            format!("cannot create server.data_dir {}; create it or point server.data_dir elsewhere", data_dir.display())
+            format!(
+                "cannot create server.data_dir {}; create it or point server.data_dir elsewhere",
+                data_dir.display()
+            )
         })?;
         let path = data_dir.join("audit.sqlite");
-        let conn = Connection::open(&path)
-            .with_context(|| format!("cannot open the audit log {}; check server.data_dir", path.display()))?;
+        let conn = Connection::open(&path).with_context(|| {
+            format!(
+                "cannot open the audit log {}; check server.data_dir",
+                path.display()
+            )
+        })?;
         Self::init(conn)
     }
 
@@ -79,7 +86,9 @@ impl AuditLog {
             clip(r.detail),
         );
         tokio::task::spawn_blocking(move || {
-            let conn = conn.lock().map_err(|_| anyhow::anyhow!("audit log lock poisoned"))?;
+            let conn = conn
+                .lock()
+                .map_err(|_| anyhow::anyhow!("audit log lock poisoned"))?;
             conn.execute(
                 "INSERT INTO audit (at_ms, who, host, container, target, action, result, detail)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -95,7 +104,9 @@ impl AuditLog {
         let conn = self.conn.clone();
         let limit = limit.clamp(1, MAX_ROWS) as i64;
         tokio::task::spawn_blocking(move || {
-            let conn = conn.lock().map_err(|_| anyhow::anyhow!("audit log lock poisoned"))?;
+            let conn = conn
+                .lock()
+                .map_err(|_| anyhow::anyhow!("audit log lock poisoned"))?;
             let mut stmt = conn.prepare(
                 "SELECT id, at_ms, who, host, container, target, action, result, detail
                  FROM audit ORDER BY id DESC LIMIT ?1",
@@ -124,10 +135,30 @@ impl AuditLog {
 /// CSV with a header row; cells that a spreadsheet would run as a formula are quoted inert.
 pub fn to_csv(entries: &[AuditEntry]) -> anyhow::Result<String> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["id", "at", "who", "host", "container", "target", "action", "result", "detail"])?;
+    w.write_record([
+        "id",
+        "at",
+        "who",
+        "host",
+        "container",
+        "target",
+        "action",
+        "result",
+        "detail",
+    ])?;
     for e in entries {
         let id = e.id.to_string();
-        let cells = [&id, &e.at, &e.who, &e.host, &e.container, &e.target, &e.action, &e.result, &e.detail];
+        let cells = [
+            &id,
+            &e.at,
+            &e.who,
+            &e.host,
+            &e.container,
+            &e.target,
+            &e.action,
+            &e.result,
+            &e.detail,
+        ];
         w.write_record(cells.iter().map(|c| defuse(c)))?;
     }
     Ok(String::from_utf8(w.into_inner()?)?)
@@ -189,7 +220,10 @@ mod tests {
     #[tokio::test]
     async fn records_and_exports() {
         let log = AuditLog::in_memory().expect("open");
-        for (who, result) in [("a@example.com", "ok"), ("=cmd|' /C calc'!A0", "container_paused")] {
+        for (who, result) in [
+            ("a@example.com", "ok"),
+            ("=cmd|' /C calc'!A0", "container_paused"),
+        ] {
             log.record(Record {
                 who,
                 host: "local",
@@ -208,7 +242,10 @@ mod tests {
         let csv = to_csv(&rows).expect("csv");
         assert!(csv.starts_with("id,at,who,"));
         assert!(csv.contains("'=cmd"), "formula defused: {csv}");
-        assert!(csv.contains("\"line, with \"\"quotes\"\"\nand newline\""), "{csv}");
+        assert!(
+            csv.contains("\"line, with \"\"quotes\"\"\nand newline\""),
+            "{csv}"
+        );
         let big = "x".repeat(5000);
         log.record(Record {
             who: &big,

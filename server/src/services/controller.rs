@@ -14,7 +14,8 @@ use workbench_s6::control::{explain_failure, steps};
 use workbench_s6::discovery::{self, Discovery, ScanError};
 use workbench_s6::{Action, ControlKind, ServiceName};
 use workbench_services_api::{
-    ActionResponse, ApiError, ContainerView, GroupState, GroupView, HostView, ServiceView, ServicesResponse,
+    ActionResponse, ApiError, ContainerView, GroupState, GroupView, HostView, ServiceView,
+    ServicesResponse,
 };
 
 /// Extra time an exec gets beyond what s6 itself was told to wait.
@@ -57,33 +58,48 @@ impl ServiceError {
     }
     fn from_docker(host: &str, container: &str, e: DockerError) -> Self {
         match e {
-            DockerError::UnknownHost(_) | DockerError::NoSuchContainer => Self::not_managed(host, container),
+            DockerError::UnknownHost(_) | DockerError::NoSuchContainer => {
+                Self::not_managed(host, container)
+            }
             DockerError::NotRunning => Self::new(
                 409,
                 "container_stopped",
-                format!("Container {container:?} is not running. Start it (docker start {container}) and try again."),
+                format!(
+                    "Container {container:?} is not running. Start it (docker start {container}) and try again."
+                ),
             ),
             DockerError::Paused => Self::new(
                 409,
                 "container_paused",
-                format!("Container {container:?} is paused. Unpause it (docker unpause {container}) and try again."),
+                format!(
+                    "Container {container:?} is paused. Unpause it (docker unpause {container}) and try again."
+                ),
             ),
             DockerError::Timeout(t) => Self::new(
                 504,
                 "timeout",
-                format!("The container did not answer within {} s; it may be overloaded. Try again.", t.as_secs()),
+                format!(
+                    "The container did not answer within {} s; it may be overloaded. Try again.",
+                    t.as_secs()
+                ),
             ),
             DockerError::Unreachable { host, detail } => {
                 tracing::warn!(host, detail, "Docker engine not answering");
                 Self::new(
                     503,
                     "host_unreachable",
-                    format!("Docker on host {host:?} is not answering. Check that the engine runs and docker.hosts points at it."),
+                    format!(
+                        "Docker on host {host:?} is not answering. Check that the engine runs and docker.hosts points at it."
+                    ),
                 )
             }
             DockerError::Api { status, message } => {
                 tracing::warn!(host, container, status, message, "Docker API error");
-                Self::new(502, "docker_error", "Docker refused the request; see the server log for details.")
+                Self::new(
+                    502,
+                    "docker_error",
+                    "Docker refused the request; see the server log for details.",
+                )
             }
         }
     }
@@ -187,7 +203,12 @@ impl ServiceController {
         let disc = self.discover(&m).await?;
         let (names, group) = resolve(&m, &disc, target)?;
         let daemon_like = group.as_ref().is_some_and(|g| !g.lock_files.is_empty())
-            || m.groups.iter().any(|g| !g.lock_files.is_empty() && names.iter().any(|(n, _)| g.services.contains(&n.to_string())));
+            || m.groups.iter().any(|g| {
+                !g.lock_files.is_empty()
+                    && names
+                        .iter()
+                        .any(|(n, _)| g.services.contains(&n.to_string()))
+            });
         let wait = if daemon_like && action != Action::Up {
             Duration::from_secs(self.config.daemon_stop_timeout_secs)
         } else {
@@ -195,25 +216,47 @@ impl ServiceController {
         };
         let wait_ms = wait.as_millis() as u64;
         let is_up = |n: &ServiceName| {
-            disc.service(n.as_str()).and_then(|s| s.status.as_ref().ok()).is_some_and(|s| s.up)
+            disc.service(n.as_str())
+                .and_then(|s| s.status.as_ref().ok())
+                .is_some_and(|s| s.up)
         };
         // s6-svc waits on one service dir per call: plain services go in parallel execs, one
         // each; s6-rc takes them all in one transaction.
         let mut batches: Vec<Vec<ServiceName>> = Vec::new();
-        let rc_names: Vec<ServiceName> =
-            names.iter().filter(|(_, k)| *k == ControlKind::S6Rc).map(|(n, _)| n.clone()).collect();
-        let svc_batches = names.iter().filter(|(_, k)| *k == ControlKind::Svc).map(|(n, _)| vec![n.clone()]);
+        let rc_names: Vec<ServiceName> = names
+            .iter()
+            .filter(|(_, k)| *k == ControlKind::S6Rc)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let svc_batches = names
+            .iter()
+            .filter(|(_, k)| *k == ControlKind::Svc)
+            .map(|(n, _)| vec![n.clone()]);
         batches.extend(svc_batches);
-        let runs = batches.into_iter().map(|batch| (ControlKind::Svc, batch)).chain(
-            (!rc_names.is_empty()).then(|| (ControlKind::S6Rc, rc_names)),
-        );
+        let runs = batches
+            .into_iter()
+            .map(|batch| (ControlKind::Svc, batch))
+            .chain((!rc_names.is_empty()).then_some((ControlKind::S6Rc, rc_names)));
         let results = join_all(runs.map(|(kind, batch)| {
             let m = &m;
             let disc = &disc;
             async move {
                 let all_up = batch.iter().all(is_up);
-                for step in steps(&disc.bin_dir, &disc.scan_dir, kind, action, &batch, all_up, wait_ms) {
-                    self.run_step(m, &step.argv, Duration::from_millis(step.wait_ms) + EXEC_MARGIN).await?;
+                for step in steps(
+                    &disc.bin_dir,
+                    &disc.scan_dir,
+                    kind,
+                    action,
+                    &batch,
+                    all_up,
+                    wait_ms,
+                ) {
+                    self.run_step(
+                        m,
+                        &step.argv,
+                        Duration::from_millis(step.wait_ms) + EXEC_MARGIN,
+                    )
+                    .await?;
                 }
                 Ok::<(), ServiceError>(())
             }
@@ -223,13 +266,17 @@ impl ServiceController {
         let (view, read_err) = self.read(&m).await;
         if error.is_none() && action != Action::Down && daemon_like {
             let down = names.iter().any(|(n, _)| {
-                view.services.iter().any(|s| &s.name == n.as_str() && !s.status.as_ref().is_some_and(|st| st.up))
+                view.services
+                    .iter()
+                    .any(|s| s.name == n.as_str() && !s.status.as_ref().is_some_and(|st| st.up))
             });
             if down && let Some(lock) = &view.stale_lock {
                 error = Some(ServiceError::new(
                     409,
                     "stale_lock",
-                    format!("The service did not stay up and {lock} is left behind from an unclean stop. Remove it (with the daemon down) and start again."),
+                    format!(
+                        "The service did not stay up and {lock} is left behind from an unclean stop. Remove it (with the daemon down) and start again."
+                    ),
                 ));
             }
         }
@@ -241,7 +288,12 @@ impl ServiceController {
         })
     }
 
-    async fn run_step(&self, m: &Managed, argv: &[String], timeout: Duration) -> Result<(), ServiceError> {
+    async fn run_step(
+        &self,
+        m: &Managed,
+        argv: &[String],
+        timeout: Duration,
+    ) -> Result<(), ServiceError> {
         let out = self
             .engines
             .exec(
@@ -272,12 +324,19 @@ impl ServiceController {
         } else {
             "s6_error"
         };
-        Err(ServiceError::new(409, code_name, format!("{}: {message}", m.info.name)))
+        Err(ServiceError::new(
+            409,
+            code_name,
+            format!("{}: {message}", m.info.name),
+        ))
     }
 
     async fn managed_on(&self, host: &str) -> Result<Vec<Managed>, DockerError> {
         let list = self.engines.list_containers(host).await?;
-        let mut out: Vec<Managed> = list.into_iter().filter_map(|c| self.manage(host, c)).collect();
+        let mut out: Vec<Managed> = list
+            .into_iter()
+            .filter_map(|c| self.manage(host, c))
+            .collect();
         out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
         Ok(out)
     }
@@ -296,12 +355,20 @@ impl ServiceController {
 
     /// Settings for `c` when it is managed: config entries first, then labels.
     fn manage(&self, host: &str, c: ContainerInfo) -> Option<Managed> {
-        let listed = self.config.containers.iter().find(|e| e.host == host && e.container == c.name);
+        let listed = self
+            .config
+            .containers
+            .iter()
+            .find(|e| e.host == host && e.container == c.name);
         let labelled = c.labels.get(MANAGED_LABEL).is_some_and(|v| v == "true");
         if listed.is_none() && !labelled {
             return None;
         }
-        let label = |k: &str| c.labels.get(&format!("{MANAGED_LABEL}.{k}")).map(|s| s.trim().to_string());
+        let label = |k: &str| {
+            c.labels
+                .get(&format!("{MANAGED_LABEL}.{k}"))
+                .map(|s| s.trim().to_string())
+        };
         let display_name = listed
             .and_then(|e| e.display_name.clone())
             .or_else(|| label("name"))
@@ -312,7 +379,10 @@ impl ServiceController {
             .and_then(|e| e.scan_dir.clone())
             .or_else(|| label("scandir"))
             .filter(|d| is_safe_dir(d));
-        let user = listed.and_then(|e| e.user.clone()).or_else(|| label("user")).filter(|u| is_simple_name(u));
+        let user = listed
+            .and_then(|e| e.user.clone())
+            .or_else(|| label("user"))
+            .filter(|u| is_simple_name(u));
         let mut groups: Vec<Group> = self
             .config
             .groups
@@ -326,9 +396,15 @@ impl ServiceController {
             .collect();
         let prefix = format!("{MANAGED_LABEL}.group.");
         for (k, v) in &c.labels {
-            let Some(gname) = k.strip_prefix(&prefix).filter(|g| is_simple_name(g)) else { continue };
-            let services: Vec<String> =
-                v.split(',').map(str::trim).filter(|s| ServiceName::new(s).is_ok()).map(String::from).collect();
+            let Some(gname) = k.strip_prefix(&prefix).filter(|g| is_simple_name(g)) else {
+                continue;
+            };
+            let services: Vec<String> = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| ServiceName::new(s).is_ok())
+                .map(String::from)
+                .collect();
             match groups.iter_mut().find(|g| g.name == gname) {
                 Some(g) => g.services = services,
                 None => groups.push(Group {
@@ -421,7 +497,10 @@ impl ServiceController {
         view.scan_dir = Some(disc.scan_dir.clone());
         let mut by_group: BTreeMap<&str, Vec<&discovery::DiscoveredService>> = BTreeMap::new();
         for s in &disc.services {
-            let group = m.groups.iter().find(|g| g.services.iter().any(|n| n == s.name.as_str()));
+            let group = m
+                .groups
+                .iter()
+                .find(|g| g.services.iter().any(|n| n == s.name.as_str()));
             if let Some(g) = group {
                 by_group.entry(g.name.as_str()).or_default().push(s);
             }
@@ -435,8 +514,13 @@ impl ServiceController {
         }
         let mut lock_candidates = Vec::new();
         for g in &m.groups {
-            let Some(members) = by_group.get(g.name.as_str()) else { continue };
-            let ups: Vec<Option<bool>> = members.iter().map(|s| s.status.as_ref().ok().map(|st| st.up)).collect();
+            let Some(members) = by_group.get(g.name.as_str()) else {
+                continue;
+            };
+            let ups: Vec<Option<bool>> = members
+                .iter()
+                .map(|s| s.status.as_ref().ok().map(|st| st.up))
+                .collect();
             let state = if ups.iter().any(Option::is_none) {
                 GroupState::Unknown
             } else if ups.iter().all(|u| *u == Some(true)) {
@@ -462,11 +546,17 @@ impl ServiceController {
                 break;
             }
         }
-        if let Some(denied) = view.services.iter().find_map(|s| s.error.as_ref().filter(|e| e.contains("Permission denied"))) {
+        if let Some(denied) = view
+            .services
+            .iter()
+            .find_map(|s| s.error.as_ref().filter(|e| e.contains("Permission denied")))
+        {
             let e = ServiceError::new(
                 409,
                 "permission_denied",
-                format!("s6 refused the exec user ({denied}). Run execs as root: remove workbench.services.user or set it to root."),
+                format!(
+                    "s6 refused the exec user ({denied}). Run execs as root: remove workbench.services.user or set it to root."
+                ),
             );
             view.error = Some(e.api());
             return (view, Some(e));
@@ -478,10 +568,21 @@ impl ServiceController {
 fn check_running(m: &Managed) -> Result<(), ServiceError> {
     match m.info.state {
         ContainerState::Running => Ok(()),
-        ContainerState::Paused => Err(ServiceError::from_docker(&m.host, &m.info.name, DockerError::Paused)),
-        _ => Err(ServiceError::from_docker(&m.host, &m.info.name, DockerError::NotRunning)),
+        ContainerState::Paused => Err(ServiceError::from_docker(
+            &m.host,
+            &m.info.name,
+            DockerError::Paused,
+        )),
+        _ => Err(ServiceError::from_docker(
+            &m.host,
+            &m.info.name,
+            DockerError::NotRunning,
+        )),
     }
 }
+
+/// Services to act on, with how each is supervised.
+type Targets = Vec<(ServiceName, ControlKind)>;
 
 /// The services `target` names: a group's members present in the container, or one service
 /// (also found without its `svc-` prefix).
@@ -489,7 +590,7 @@ fn resolve(
     m: &Managed,
     disc: &Discovery,
     target: &str,
-) -> Result<(Vec<(ServiceName, ControlKind)>, Option<Group>), ServiceError> {
+) -> Result<(Targets, Option<Group>), ServiceError> {
     if let Some(g) = m.groups.iter().find(|g| g.name == target) {
         let members: Vec<_> = disc
             .services
@@ -501,7 +602,9 @@ fn resolve(
             return Ok((members, Some(g.clone())));
         }
     }
-    let found = disc.service(target).or_else(|| disc.service(&format!("svc-{target}")));
+    let found = disc
+        .service(target)
+        .or_else(|| disc.service(&format!("svc-{target}")));
     match found {
         Some(s) => Ok((vec![(s.name.clone(), s.kind)], None)),
         None => {
@@ -512,7 +615,11 @@ fn resolve(
                 format!(
                     "{:?} has no service or group {target:?}. Its services: {}.",
                     m.info.name,
-                    if have.is_empty() { "none".to_string() } else { have.join(", ") }
+                    if have.is_empty() {
+                        "none".to_string()
+                    } else {
+                        have.join(", ")
+                    }
                 ),
             ))
         }
@@ -523,5 +630,6 @@ fn is_safe_dir(d: &str) -> bool {
     d.starts_with('/')
         && d.len() <= 256
         && !d.split('/').any(|s| s == "..")
-        && d.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-@".contains(&b))
+        && d.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._-@".contains(&b))
 }
