@@ -1,5 +1,7 @@
 // Playwright against the release build, in Debian's chromium (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 const PORT = Number(process.env.WORKBENCH_E2E_PORT ?? 3100);
@@ -37,6 +39,8 @@ export default defineConfig({
     env: {
       WORKBENCH_SERVER__ADDR: `127.0.0.1:${PORT}`,
       WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
+      // A fresh audit log per run (the Services spec reads it back).
+      WORKBENCH_SERVER__DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'workbench-e2e-')),
       RUST_LOG: 'warn',
     },
   },

@@ -6,7 +6,14 @@
 cd "$ROOT"
 
 docker_pid=$("$ROOT/tools/dockerd.sh" start)
-trap '"$ROOT/tools/dockerd.sh" stop "$docker_pid"' EXIT
+docker2_pid=
+trap '"$ROOT/tools/fixture-image.sh" dockerd2 stop "$docker2_pid"; "$ROOT/tools/dockerd.sh" stop "$docker_pid"' EXIT
+
+# The service panel's fixture: a ruTorrent-like image (built once per recipe) and its
+# containers on this engine and on a second one (multi-host tests).
+timed "fixture containers" tools/fixture-image.sh up
+docker2_pid=$(tools/fixture-image.sh dockerd2 start)
+timed "fixture on the second engine" tools/fixture-image.sh up "${WORKBENCH_DOCKER2_SOCK:-/run/workbench-docker2.sock}"
 
 timed "cargo fmt" cargo fmt --all --check
 timed "clippy (ssr)" cargo clippy --workspace --exclude frontend --all-targets --features app/ssr -- -D warnings

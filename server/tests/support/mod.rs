@@ -47,6 +47,22 @@ impl TestApp {
     }
 
     pub fn with_auth(auth: AuthConfig) -> Self {
+        Self::with_config(Config {
+            auth,
+            ..Config::default()
+        })
+    }
+
+    /// Local auth with these Docker engines and service settings.
+    pub fn with_docker(docker: workbench_config::DockerConfig) -> Self {
+        Self::with_config(Config {
+            docker,
+            ..Config::default()
+        })
+    }
+
+    /// `config` with the test's address, an empty site and a private data dir.
+    pub fn with_config(config: Config) -> Self {
         let site_root = tempfile::tempdir().expect("create the site root");
         let config = Config {
             server: ServerConfig {
@@ -55,8 +71,7 @@ impl TestApp {
                 data_dir: site_root.path().join("data"),
             },
             log: LogConfig::default(),
-            auth,
-            ..Config::default()
+            ..config
         };
         let state = AppState::new(config).expect("build the app state");
         TestApp {
