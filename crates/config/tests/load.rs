@@ -1,8 +1,4 @@
 //! Loading and validating the configuration from files and the environment.
-// figment::Jail closures must return figment::Error, whose size is figment's choice (it grew
-// past clippy's limit once more crates joined the workspace and unified features).
-#![allow(clippy::result_large_err)]
-
 // figment::Jail closures must return figment::Result, whose error type is large.
 #![allow(clippy::result_large_err)]
 

@@ -52,4 +52,5 @@ pub fn AuditLogView() -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }

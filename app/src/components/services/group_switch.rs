@@ -52,4 +52,5 @@ pub fn GroupSwitch(
             </button>
         </div>
     }
+    .into_any()
 }

@@ -43,6 +43,7 @@ pub fn ServicesPanel() -> impl IntoView {
                                 </div>
                             </div>
                         }
+                        .into_any()
                     })
                     .collect_view()
                     .into_any(),
@@ -50,4 +51,5 @@ pub fn ServicesPanel() -> impl IntoView {
             <AuditLogView />
         </section>
     }
+    .into_any()
 }

@@ -73,4 +73,5 @@ pub fn ServiceTable(services: Vec<ServiceView>) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
     }
+    .into_any()
 }
