@@ -94,7 +94,7 @@ pub fn render(markdown: &str, first_line: usize) -> Rendered {
                 pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
                 let n = heading_number(level);
                 events.push(Event::Html(CowStr::from(format!(
-                    "<h{n} id=\"{id}\">{inner_html}<a class=\"heading-anchor\" href=\"#{id}\" aria-label=\"Link to this section\">#</a></h{n}>\n"
+                    "<h{n} id=\"{id}\">{inner_html}<a class=\"heading-anchor\" href=\"#{id}\" aria-hidden=\"true\">#</a></h{n}>\n"
                 ))));
                 if n == 2 || n == 3 {
                     out.toc.push(TocEntry {

@@ -17,7 +17,7 @@ fn builder() -> &'static Builder<'static> {
             .add_tag_attributes("pre", ["class"])
             .add_tag_attributes("code", ["class"])
             .add_tag_attributes("sup", ["class", "id"])
-            .add_tag_attributes("a", ["class", "aria-label"])
+            .add_tag_attributes("a", ["class", "aria-hidden"])
             .add_tag_attributes("li", ["id"]);
         for h in ["h1", "h2", "h3", "h4", "h5", "h6"] {
             b.add_tag_attributes(h, ["id"]);
