@@ -12,26 +12,36 @@ fn html(md: &str) -> String {
 
 #[test]
 fn headings_get_anchors_and_a_toc() {
-    let r = render("# Title\n\n## First part\n\n### A `detail`\n\n## First part\n\n#### deep\n", 1);
+    let r = render(
+        "# Title\n\n## First part\n\n### A `detail`\n\n## First part\n\n#### deep\n",
+        1,
+    );
     insta::assert_snapshot!(r.html);
     insta::assert_debug_snapshot!(r.toc);
 }
 
 #[test]
 fn tables_scroll_on_a_phone() {
-    insta::assert_snapshot!(html("| Tool | Good for |\n| --- | :---: |\n| k3s | small clusters |\n| kind | CI |\n"));
+    insta::assert_snapshot!(html(
+        "| Tool | Good for |\n| --- | :---: |\n| k3s | small clusters |\n| kind | CI |\n"
+    ));
 }
 
 #[test]
 fn footnotes() {
-    let r = render("Traefik reads labels.[^docs]\n\n[^docs]: See the provider docs.\n", 1);
+    let r = render(
+        "Traefik reads labels.[^docs]\n\n[^docs]: See the provider docs.\n",
+        1,
+    );
     insta::assert_snapshot!(r.html);
     assert!(r.anchors.contains(&"docs".to_string()));
 }
 
 #[test]
 fn code_blocks_are_highlighted_with_classes_and_a_copy_button() {
-    insta::assert_snapshot!(html("```yaml k8s\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n```\n"));
+    insta::assert_snapshot!(html(
+        "```yaml k8s\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n```\n"
+    ));
     insta::assert_snapshot!(html("```bash\necho \"<b>hi</b>\" # comment\n```\n"));
     insta::assert_snapshot!(html("```unknown-lang\n<script>alert(1)</script>\n```\n"));
 }
@@ -45,7 +55,9 @@ fn lists_links_emphasis_and_task_lists() {
 
 #[test]
 fn script_tags_and_event_handlers_are_removed() {
-    let out = html("<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n<p onclick=\"x()\" style=\"color:red\">hi</p>\n\n<iframe src=\"https://evil.example\"></iframe>\n");
+    let out = html(
+        "<script>alert(1)</script>\n\n<img src=x onerror=alert(1)>\n\n<p onclick=\"x()\" style=\"color:red\">hi</p>\n\n<iframe src=\"https://evil.example\"></iframe>\n",
+    );
     insta::assert_snapshot!(out);
     for bad in ["<script", "onerror", "onclick", "<iframe", "style="] {
         assert!(!out.contains(bad), "{bad} survived: {out}");
@@ -54,7 +66,9 @@ fn script_tags_and_event_handlers_are_removed() {
 
 #[test]
 fn javascript_links_are_removed() {
-    let out = html("[click](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=) <a href=\"JaVaScRiPt:alert(1)\">x</a> [ok](https://example.com)\n");
+    let out = html(
+        "[click](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=) <a href=\"JaVaScRiPt:alert(1)\">x</a> [ok](https://example.com)\n",
+    );
     insta::assert_snapshot!(out);
     assert!(!out.to_lowercase().contains("javascript:"), "{out}");
     assert!(!out.contains("data:text"), "{out}");
@@ -65,7 +79,10 @@ fn heading_ids_cannot_break_out_of_attributes() {
     let out = html("## a\" onmouseover=\"x {#q\"><script>}\n\n## <img src=x onerror=alert(1)>\n");
     for tag in out.split('<').skip(1) {
         let name_and_attrs = tag.split('>').next().unwrap_or("");
-        assert!(!name_and_attrs.contains(" onmouseover="), "attribute survived: {out}");
+        assert!(
+            !name_and_attrs.contains(" onmouseover="),
+            "attribute survived: {out}"
+        );
     }
     assert!(!out.contains("onerror"), "{out}");
     assert!(!out.contains("<script"), "{out}");
@@ -89,7 +106,13 @@ fn ten_megabyte_files_are_refused_with_a_clear_error() {
     let mut big = b"---\ntitle: t\nsummary: s\ntags: []\nupdated: 2026-01-01\n---\n".to_vec();
     big.resize(10 * 1024 * 1024, b'a');
     let err = parse_entry("stack", "big".into(), Path::new("big.md"), &big).expect_err("too large");
-    assert!(matches!(err.1, LoadError::TooLarge { max: MAX_FILE_BYTES, .. }));
+    assert!(matches!(
+        err.1,
+        LoadError::TooLarge {
+            max: MAX_FILE_BYTES,
+            ..
+        }
+    ));
     insta::assert_snapshot!(err.1.to_string());
 }
 
@@ -103,7 +126,8 @@ fn a_ten_megabyte_body_still_renders() {
 #[test]
 fn invalid_utf8_is_refused_with_the_offset() {
     let bytes = b"---\ntitle: t\n\xff\xfe\n---\n";
-    let err = parse_entry("stack", "bad".into(), Path::new("bad.md"), bytes).expect_err("not UTF-8");
+    let err =
+        parse_entry("stack", "bad".into(), Path::new("bad.md"), bytes).expect_err("not UTF-8");
     assert_eq!(err.0, Some(3));
     insta::assert_snapshot!(err.1.to_string());
 }
@@ -121,10 +145,12 @@ fn front_matter_errors_read_well() {
     ];
     let messages: Vec<String> = cases
         .iter()
-        .map(|c| match parse_entry("stack", "x".into(), Path::new("x.md"), c.as_bytes()) {
-            Ok(_) => "ok".into(),
-            Err((line, e)) => format!("line {line:?}: {e}"),
-        })
+        .map(
+            |c| match parse_entry("stack", "x".into(), Path::new("x.md"), c.as_bytes()) {
+                Ok(_) => "ok".into(),
+                Err((line, e)) => format!("line {line:?}: {e}"),
+            },
+        )
         .collect();
     insta::assert_snapshot!(messages.join("\n"));
 }
