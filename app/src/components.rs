@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI, one component per file, grouped by the screen they belong to.
 
+pub mod resources;
 pub mod services;
 pub mod status;
 pub mod top_bar;

@@ -4,6 +4,7 @@
 pub mod api_errors;
 pub mod auth;
 pub mod cli;
+pub mod content;
 pub mod health;
 pub mod pages;
 pub mod services;
@@ -35,13 +36,17 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
+        .route("/api/health/content", axum::routing::get(content::health))
         .route("/", axum::routing::get(redirect_to_workbench))
         .route("/workbench", axum::routing::get(redirect_to_workbench))
         .merge(services::api::routes())
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.content.clone());
+                provide_context(context_state.clone());
+            },
             move || shell(leptos_options.clone()),
         )
         .route("/api/{*rest}", axum::routing::any(api_errors::not_found))

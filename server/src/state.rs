@@ -16,6 +16,8 @@ pub struct AppState {
     pub auth: Authenticator,
     pub services: ServiceController,
     pub audit: AuditLog,
+    /// The Resources library and its search index.
+    pub content: Arc<workbench_content::Content>,
 }
 
 impl AppState {
@@ -38,12 +40,14 @@ impl AppState {
         let auth = Authenticator::new(&config.auth)?;
         let services = ServiceController::new(&config.docker);
         let audit = AuditLog::open(&config.server.data_dir)?;
+        let content = crate::content::open(&config)?;
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
             auth,
             services,
             audit,
+            content,
         })
     }
 }

@@ -2,9 +2,11 @@
 //! `WORKBENCH_SECTION__KEY` environment variables, validated once at start-up so a
 //! mistake is reported with the key that holds it and how to fix it.
 
+mod content;
 mod docker;
 mod validate;
 
+pub use content::ContentConfig;
 pub use docker::{
     DockerConfig, DockerHost, MANAGED_LABEL, ManagedContainer, ServiceGroup, is_simple_name,
 };
@@ -29,6 +31,7 @@ pub struct Config {
     pub log: LogConfig,
     pub auth: AuthConfig,
     pub docker: DockerConfig,
+    pub content: ContentConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,7 +41,8 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The site built by cargo-leptos: `pkg/` (WASM, JS, CSS) and the public assets.
     pub site_root: PathBuf,
-    /// Where Workbench keeps its own data (the service panel's audit log).
+    /// Where Workbench keeps its own data: the service panel's audit log, and the SQLite
+    /// store shared by Resources search and the Brain.
     pub data_dir: PathBuf,
 }
 
@@ -110,6 +114,13 @@ impl Default for AuthConfig {
             admins: Vec::new(),
             certs_url: None,
         }
+    }
+}
+
+impl ServerConfig {
+    /// The store file shared by Resources search and the Brain.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("workbench.sqlite3")
     }
 }
 

@@ -15,7 +15,7 @@ use tempfile::TempDir;
 use tower::ServiceExt as _;
 use workbench_auth::ACCESS_HEADER;
 use workbench_auth::testing::{AUDIENCE, TEAM_DOMAIN};
-use workbench_config::{AuthConfig, AuthMode, Config, LogConfig, ServerConfig};
+use workbench_config::{AuthConfig, AuthMode, Config, ContentConfig, LogConfig, ServerConfig};
 
 /// The address the app believes it serves, and the `Host` requests carry by default.
 pub const HOST_PORT: &str = "127.0.0.1:3000";
@@ -71,6 +71,11 @@ impl TestApp {
                 data_dir: site_root.path().join("data"),
             },
             log: LogConfig::default(),
+            content: ContentConfig {
+                dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/resources"),
+                extra_dirs: Vec::new(),
+                watch: false,
+            },
             ..config
         };
         let state = AppState::new(config).expect("build the app state");
