@@ -23,4 +23,5 @@ timed "cargo test" cargo test --workspace --exclude frontend --exclude server --
 # runtime) sometimes never finished; the real server under concurrent load does not (BENCHMARKS).
 timed "cargo test (server)" cargo test -p server -- --test-threads=1
 timed "release build" make --no-print-directory build
+timed "content check" "$ROOT/target/release/workbench" content check
 timed "playwright" npx playwright test --config end2end/playwright.config.ts

@@ -117,6 +117,17 @@ mod tests {
         assert_eq!(fts_query(""), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_input_becomes_quoted_terms_or_nothing(s in "\\PC{0,300}") {
+            if let Some(q) = fts_query(&s) {
+                let bare: String = q.split('"').skip(1).step_by(2).collect::<Vec<_>>().concat();
+                proptest::prop_assert!(bare.chars().all(|c| c.is_alphanumeric() || c == '_'));
+                proptest::prop_assert!(q.ends_with("\"*"));
+            }
+        }
+    }
+
     #[test]
     fn snippet_marks() {
         let f = fragments("a \u{2}b\u{3} c");
