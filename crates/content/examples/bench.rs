@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 use workbench_content::{Library, Store, check_library};
 
 fn main() {
-    let root = std::env::args().nth(1).map_or_else(|| PathBuf::from("content/resources"), PathBuf::from);
+    let root = std::env::args()
+        .nth(1)
+        .map_or_else(|| PathBuf::from("content/resources"), PathBuf::from);
     let roots = [root.clone()];
 
     let t = Instant::now();
@@ -26,7 +28,11 @@ fn main() {
     let t = Instant::now();
     store.index(&lib).expect("index");
     let index = t.elapsed();
-    println!("shipped library: {} entries, {} KiB", lib.len(), bytes / 1024);
+    println!(
+        "shipped library: {} entries, {} KiB",
+        lib.len(),
+        bytes / 1024
+    );
     println!("  read files only (baseline): {}", ms(read));
     println!("  load (parse + render + highlight): {}", ms(load));
     println!("  index into SQLite FTS5: {}", ms(index));
@@ -46,15 +52,40 @@ fn main() {
     let gcheck = t.elapsed();
     println!("generated library: {n} files");
     println!("  load: {}, index: {}", ms(gload), ms(gindex));
-    println!("  health check (on the loaded library; {} code blocks, bash -n each): {}", report.code_blocks_checked, ms(gcheck));
+    println!(
+        "  health check (on the loaded library; {} code blocks, bash -n each): {}",
+        report.code_blocks_checked,
+        ms(gcheck)
+    );
     let t = Instant::now();
     let full = workbench_content::check(&groots);
-    println!("  health check including load: {} ({} errors)", ms(t.elapsed()), full.errors);
+    println!(
+        "  health check including load: {} ({} errors)",
+        ms(t.elapsed()),
+        full.errors
+    );
 
     let queries = [
-        "kubectl", "rollout undo", "traefik labels", "postgres", "backup restic", "cloudflare tunnel", "zfs snapshot",
-        "ollama", "systemd", "docker compose healthcheck", "ingress tls", "ansible role", "fail2ban", "prometheus scrape",
-        "nginx proxy_pass", "wireguard", "k3s", "secret", "cron", "tmux split",
+        "kubectl",
+        "rollout undo",
+        "traefik labels",
+        "postgres",
+        "backup restic",
+        "cloudflare tunnel",
+        "zfs snapshot",
+        "ollama",
+        "systemd",
+        "docker compose healthcheck",
+        "ingress tls",
+        "ansible role",
+        "fail2ban",
+        "prometheus scrape",
+        "nginx proxy_pass",
+        "wireguard",
+        "k3s",
+        "secret",
+        "cron",
+        "tmux split",
     ];
     let baseline = latencies(1000, |i| {
         let _ = gstore.document_count();
@@ -65,15 +96,32 @@ fn main() {
         let hits = gstore.search(q, 20).expect("search");
         std::hint::black_box(hits);
     });
-    println!("search over {} entries ({} queries, 20 hits each):", big.len(), search.len());
-    println!("  p50 {}  p99 {}  max {}", us(pct(&search, 50)), us(pct(&search, 99)), us(pct(&search, 100)));
-    println!("  baseline (count(*) on the same store): p50 {}  p99 {}", us(pct(&baseline, 50)), us(pct(&baseline, 99)));
+    println!(
+        "search over {} entries ({} queries, 20 hits each):",
+        big.len(),
+        search.len()
+    );
+    println!(
+        "  p50 {}  p99 {}  max {}",
+        us(pct(&search, 50)),
+        us(pct(&search, 99)),
+        us(pct(&search, 100))
+    );
+    println!(
+        "  baseline (count(*) on the same store): p50 {}  p99 {}",
+        us(pct(&baseline, 50)),
+        us(pct(&baseline, 99))
+    );
 }
 
 fn walk(root: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for dir in std::fs::read_dir(root).into_iter().flatten().flatten() {
-        for f in std::fs::read_dir(dir.path()).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(dir.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             out.push(f.path());
         }
     }
@@ -86,10 +134,20 @@ fn generate(lib: &Library, dir: &Path, count: usize) -> usize {
     for i in 0..count {
         let e = entries[i % entries.len()];
         let text = std::fs::read_to_string(&e.path).expect("read");
-        let text = text.replacen(&format!("title: \"{}\"", e.front.title), &format!("title: \"{} {i}\"", e.front.title), 1);
+        // The first copy keeps its slug, so the library's links still resolve.
+        let slug = if i < entries.len() {
+            e.slug.clone()
+        } else {
+            format!("{}-{i}", e.slug)
+        };
+        let text = text.replacen(
+            &format!("title: \"{}\"", e.front.title),
+            &format!("title: \"{} {i}\"", e.front.title),
+            1,
+        );
         let section_dir = dir.join(e.section);
         std::fs::create_dir_all(&section_dir).expect("mkdir");
-        std::fs::write(section_dir.join(format!("{}-{i}.md", e.slug)), text).expect("write");
+        std::fs::write(section_dir.join(format!("{slug}.md")), text).expect("write");
     }
     count
 }

@@ -151,10 +151,23 @@ pub fn check_library(lib: &Library) -> Report {
 }
 
 fn check_blocks(blocks: &[(&Path, &CodeBlock)]) -> (usize, Vec<Finding>) {
+    // One `bash -n` for all the shell blocks; only when that fails is each checked alone
+    // to find the culprit. A process per block would dominate the check's time.
+    let shell: Vec<&str> = blocks
+        .iter()
+        .filter(|(_, b)| is_shell(&b.info))
+        .map(|(_, b)| b.code.as_str())
+        .collect();
+    let shell_ok = !shell.is_empty() && check_shell(&batch_script(&shell), 1).is_ok();
     let mut checked = 0;
     let mut findings = Vec::new();
     for (path, block) in blocks {
-        if let Some(result) = check_code(block) {
+        let result = if shell_ok && is_shell(&block.info) {
+            Some(Ok(()))
+        } else {
+            check_code(block)
+        };
+        if let Some(result) = result {
             checked += 1;
             if let Err((kind, line, message)) = result {
                 findings.push(Finding {
@@ -168,6 +181,26 @@ fn check_blocks(blocks: &[(&Path, &CodeBlock)]) -> (usize, Vec<Finding>) {
         }
     }
     (checked, findings)
+}
+
+fn is_shell(info: &str) -> bool {
+    matches!(
+        info.split_whitespace()
+            .next()
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
+        Some("bash" | "sh" | "shell")
+    )
+}
+
+/// Each block as the body of its own function, so an unclosed construct in one cannot be
+/// closed by the next (it fails the batch, and the per-block pass names it).
+fn batch_script(blocks: &[&str]) -> String {
+    let mut script = String::new();
+    for (i, code) in blocks.iter().enumerate() {
+        script.push_str(&format!("__workbench_check_{i}() {{\n{code}\n:\n}}\n"));
+    }
+    script
 }
 
 /// Loads `roots` and checks them.

@@ -154,9 +154,31 @@ impl Library {
             .filter(|p| p.extension().is_some_and(|e| e == "md") && p.is_file())
             .collect();
         paths.sort();
-        for path in paths {
-            self.files_seen += 1;
-            match load_entry(section, &path) {
+        self.files_seen += paths.len();
+        // Rendering (highlighting above all) is the cost: spread the files over the cores.
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |n| n.get())
+            .clamp(1, 8);
+        let chunk = paths.len().div_ceil(workers).max(1);
+        let loaded: Vec<(PathBuf, Result<Entry, (Option<usize>, LoadError)>)> =
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = paths
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .map(|p| (p.clone(), load_entry(section, p)))
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            });
+        for (path, result) in loaded {
+            match result {
                 Ok(entry) => {
                     let key = (section, entry.slug.clone());
                     if let Some(other) = self.entries.get(&key) {

@@ -55,14 +55,23 @@ impl Store {
         };
         let exact: String = input.trim().chars().take(MAX_QUERY_CHARS).collect();
         self.with_conn(|conn| {
+            // Rank first, then make snippets for the page of hits only: snippet() on every
+            // match is what costs when a common word matches most of the library.
             let mut stmt = conn.prepare_cached(
-                "SELECT d.key, d.url, d.title, d.summary,
-                        snippet(documents_fts, -1, char(2), char(3), ' … ', 14),
-                        bm25(documents_fts, 10.0, 4.0, 1.0, 1.0, 3.0) AS score
-                 FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid
-                 WHERE documents_fts MATCH ?1 AND d.source = ?2
-                 ORDER BY (lower(d.title) = lower(?3)) DESC, score
-                 LIMIT ?4",
+                "WITH top AS (
+                     SELECT d.id, bm25(documents_fts, 10.0, 4.0, 1.0, 1.0, 3.0) AS score,
+                            (lower(d.title) = lower(?3)) AS exact
+                     FROM documents_fts JOIN documents d ON d.id = documents_fts.rowid
+                     WHERE documents_fts MATCH ?1 AND d.source = ?2
+                     ORDER BY exact DESC, score
+                     LIMIT ?4)
+                 SELECT d.key, d.url, d.title, d.summary,
+                        snippet(documents_fts, -1, char(2), char(3), ' … ', 14), top.score
+                 FROM top
+                 JOIN documents d ON d.id = top.id
+                 JOIN documents_fts ON documents_fts.rowid = top.id
+                 WHERE documents_fts MATCH ?1
+                 ORDER BY top.exact DESC, top.score",
             )?;
             let rows = stmt.query_map(params![query, SOURCE, exact, limit as i64], |r| {
                 Ok(Hit {
