@@ -252,7 +252,7 @@ fn check_links(lib: &Library, entry: &Entry, findings: &mut Vec<Finding>) {
             ["resources", s, slug] => match lib.entry(s, slug) {
                 Some(target_entry) => {
                     if let Some(a) = anchor.filter(|a| !a.is_empty())
-                        && !target_entry.rendered.anchors.iter().any(|x| *x == a)
+                        && !target_entry.rendered.anchors.contains(&a)
                     {
                         report(
                             Kind::BrokenAnchor,

@@ -160,7 +160,7 @@ impl Library {
             .map_or(2, |n| n.get())
             .clamp(1, 8);
         let chunk = paths.len().div_ceil(workers).max(1);
-        let loaded: Vec<(PathBuf, Result<Entry, (Option<usize>, LoadError)>)> =
+        let loaded: Vec<(PathBuf, EntryResult)> =
             std::thread::scope(|scope| {
                 let handles: Vec<_> = paths
                     .chunks(chunk)
@@ -228,8 +228,11 @@ impl Library {
     }
 }
 
-/// Reads and renders one file. The error carries a line when one is known.
-pub fn load_entry(section: &'static str, path: &Path) -> Result<Entry, (Option<usize>, LoadError)> {
+/// An entry, or why not (with the line, when one is known).
+pub type EntryResult = Result<Entry, (Option<usize>, LoadError)>;
+
+/// Reads and renders one file.
+pub fn load_entry(section: &'static str, path: &Path) -> EntryResult {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
