@@ -160,23 +160,22 @@ impl Library {
             .map_or(2, |n| n.get())
             .clamp(1, 8);
         let chunk = paths.len().div_ceil(workers).max(1);
-        let loaded: Vec<(PathBuf, EntryResult)> =
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = paths
-                    .chunks(chunk)
-                    .map(|part| {
-                        scope.spawn(move || {
-                            part.iter()
-                                .map(|p| (p.clone(), load_entry(section, p)))
-                                .collect::<Vec<_>>()
-                        })
+        let loaded: Vec<(PathBuf, EntryResult)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = paths
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|p| (p.clone(), load_entry(section, p)))
+                            .collect::<Vec<_>>()
                     })
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            });
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
         for (path, result) in loaded {
             match result {
                 Ok(entry) => {
