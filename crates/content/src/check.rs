@@ -205,7 +205,7 @@ fn batch_script(blocks: &[&str]) -> String {
 
 /// Loads `roots` and checks them.
 pub fn check(roots: &[PathBuf]) -> Report {
-    check_library(&Library::load(roots))
+    check_library(&Library::load_with(roots, false))
 }
 
 fn display(p: &Path) -> String {

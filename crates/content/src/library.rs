@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::front_matter::{self, FrontMatter, FrontMatterError};
-use crate::render::{Rendered, render};
+use crate::render::{Rendered, render_with};
 use crate::sections::{SECTIONS, section};
 
 /// Larger files are refused: no entry needs this much, and rendering cost grows with size.
@@ -89,12 +89,21 @@ pub struct Library {
     pub problems: Vec<Problem>,
     /// Files looked at, including the ones that failed.
     pub files_seen: usize,
+    highlight: bool,
 }
 
 impl Library {
     /// Loads every root in order; a slug defined twice keeps the first.
     pub fn load(roots: &[PathBuf]) -> Library {
-        let mut lib = Library::default();
+        Self::load_with(roots, true)
+    }
+
+    /// As [`Library::load`], optionally without syntax highlighting (for the health check).
+    pub fn load_with(roots: &[PathBuf], highlight: bool) -> Library {
+        let mut lib = Library {
+            highlight,
+            ..Library::default()
+        };
         for root in roots {
             lib.load_root(root);
         }
@@ -155,6 +164,7 @@ impl Library {
             .collect();
         paths.sort();
         self.files_seen += paths.len();
+        let highlight = self.highlight;
         // Rendering (highlighting above all) is the cost: spread the files over the cores.
         let workers = std::thread::available_parallelism()
             .map_or(2, |n| n.get())
@@ -166,7 +176,7 @@ impl Library {
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|p| (p.clone(), load_entry(section, p)))
+                            .map(|p| (p.clone(), load_entry_with(section, p, highlight)))
                             .collect::<Vec<_>>()
                     })
                 })
@@ -232,6 +242,10 @@ pub type EntryResult = Result<Entry, (Option<usize>, LoadError)>;
 
 /// Reads and renders one file.
 pub fn load_entry(section: &'static str, path: &Path) -> EntryResult {
+    load_entry_with(section, path, true)
+}
+
+fn load_entry_with(section: &'static str, path: &Path, highlight: bool) -> EntryResult {
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -259,16 +273,21 @@ pub fn load_entry(section: &'static str, path: &Path) -> EntryResult {
         ));
     }
     let bytes = std::fs::read(path).map_err(|e| (None, LoadError::Io(e.to_string())))?;
-    parse_entry(section, stem, path, &bytes)
+    parse_entry_with(section, stem, path, &bytes, highlight)
 }
 
 /// Parses one file's bytes: the part of loading that needs no file system.
-pub fn parse_entry(
+pub fn parse_entry(section: &'static str, slug: String, path: &Path, bytes: &[u8]) -> EntryResult {
+    parse_entry_with(section, slug, path, bytes, true)
+}
+
+fn parse_entry_with(
     section: &'static str,
     slug: String,
     path: &Path,
     bytes: &[u8],
-) -> Result<Entry, (Option<usize>, LoadError)> {
+    highlight: bool,
+) -> EntryResult {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err((
             None,
@@ -290,7 +309,7 @@ pub fn parse_entry(
         };
         (line, LoadError::FrontMatter(e))
     })?;
-    let rendered = render(parsed.body, parsed.body_line);
+    let rendered = render_with(parsed.body, parsed.body_line, highlight);
     Ok(Entry {
         section,
         slug,

@@ -58,6 +58,12 @@ fn options() -> Options {
 
 /// Renders `markdown`; `first_line` is the line of the file the text starts on.
 pub fn render(markdown: &str, first_line: usize) -> Rendered {
+    render_with(markdown, first_line, true)
+}
+
+/// As [`render`]; without `highlight` code is escaped plain text (the health check does
+/// not need colours, and highlighting is most of the rendering time).
+pub fn render_with(markdown: &str, first_line: usize, highlight: bool) -> Rendered {
     let lines = LineIndex::new(markdown, first_line);
     let mut out = Rendered::default();
     let mut events: Vec<Event<'_>> = Vec::new();
@@ -127,7 +133,9 @@ pub fn render(markdown: &str, first_line: usize) -> Rendered {
                             || markdown[range.clone()].starts_with("```")
                             || markdown[range.clone()].starts_with("~~~"),
                     );
-                events.push(Event::Html(CowStr::from(code_block_html(&info, &code))));
+                events.push(Event::Html(CowStr::from(code_block_html(
+                    &info, &code, highlight,
+                ))));
                 out.code_blocks.push(CodeBlock { info, code, line });
             }
             Event::Start(Tag::Table(alignments)) => {
@@ -196,7 +204,7 @@ fn heading_number(level: HeadingLevel) -> u8 {
     }
 }
 
-fn code_block_html(info: &str, code: &str) -> String {
+fn code_block_html(info: &str, code: &str, highlight_code: bool) -> String {
     let mut words = info.split_whitespace();
     let lang = words
         .next()
@@ -211,7 +219,10 @@ fn code_block_html(info: &str, code: &str) -> String {
         .take(2)
         .collect::<Vec<_>>()
         .join(" · ");
-    let body = highlight(code, &lang).unwrap_or_else(|| escape(code));
+    let body = highlight_code
+        .then(|| highlight(code, &lang))
+        .flatten()
+        .unwrap_or_else(|| escape(code));
     let class = if lang.is_empty() {
         String::new()
     } else {
