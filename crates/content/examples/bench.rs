@@ -53,7 +53,7 @@ fn main() {
     println!("generated library: {n} files");
     println!("  load: {}, index: {}", ms(gload), ms(gindex));
     println!(
-        "  health check (on the loaded library; {} code blocks, bash -n each): {}",
+        "  health check (on the loaded library; {} code blocks, shell blocks batched into bash -n): {}",
         report.code_blocks_checked,
         ms(gcheck)
     );
