@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 use workbench_config::Config;
+use workbench_terminal::Terminals;
 
 use crate::auth::Authenticator;
 use crate::services::{AuditLog, ServiceController};
@@ -16,6 +17,7 @@ pub struct AppState {
     pub auth: Authenticator,
     pub services: ServiceController,
     pub audit: AuditLog,
+    pub terminals: Terminals,
 }
 
 impl AppState {
@@ -38,12 +40,14 @@ impl AppState {
         let auth = Authenticator::new(&config.auth)?;
         let services = ServiceController::new(&config.docker);
         let audit = AuditLog::open(&config.server.data_dir)?;
+        let terminals = Terminals::new(config.terminal.clone());
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
             auth,
             services,
             audit,
+            terminals,
         })
     }
 }

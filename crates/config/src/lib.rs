@@ -3,6 +3,7 @@
 //! mistake is reported with the key that holds it and how to fix it.
 
 mod docker;
+mod terminal;
 mod validate;
 
 pub use docker::{
@@ -17,6 +18,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use terminal::{TerminalBackend, TerminalConfig, TerminalProfile, is_profile_name};
+
 /// The file read when `--config` is not given, if it exists in the working directory.
 pub const DEFAULT_FILE: &str = "workbench.toml";
 /// Environment variables with this prefix and a `__` between section and key override the file.
@@ -29,6 +32,7 @@ pub struct Config {
     pub log: LogConfig,
     pub auth: AuthConfig,
     pub docker: DockerConfig,
+    pub terminal: TerminalConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
