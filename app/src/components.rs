@@ -2,5 +2,6 @@
 
 pub mod services;
 pub mod status;
+pub mod terminal;
 pub mod top_bar;
 pub mod workbench;
