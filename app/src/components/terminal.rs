@@ -75,13 +75,16 @@ pub struct Terminals {
     pub tabs: RwSignal<Vec<TabInfo>>,
     pub active: RwSignal<Option<u32>>,
     next_key: RwSignal<u32>,
+    /// The workspace's owner: a tab's signals must outlive the menu that created them.
+    owner: StoredValue<Owner>,
 }
 
 impl Terminals {
     pub fn open(&self, profile: &ProfileInfo) {
         let key = self.next_key.get_untracked();
         self.next_key.set(key + 1);
-        self.tabs.update(|t| t.push(TabInfo::new(key, profile)));
+        let tab = self.owner.get_value().with(|| TabInfo::new(key, profile));
+        self.tabs.update(|t| t.push(tab));
         self.active.set(Some(key));
     }
 
@@ -143,6 +146,7 @@ fn TerminalWorkspace() -> AnyView {
         tabs: RwSignal::new(Vec::new()),
         active: RwSignal::new(None),
         next_key: RwSignal::new(1),
+        owner: StoredValue::new(Owner::current().unwrap_or_default()),
     };
     let error = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]

@@ -61,6 +61,7 @@ pub async fn serve(
                 "no hello within 30 s",
             )
             .await;
+            finish(&mut source).await;
             return;
         }
     };
@@ -73,6 +74,7 @@ pub async fn serve(
                 "the first message must be the JSON hello",
             )
             .await;
+            finish(&mut source).await;
             return;
         }
     };
@@ -83,6 +85,7 @@ pub async fn serve(
             "wrong AuthToken; fetch it from /token",
         )
         .await;
+        finish(&mut source).await;
         return;
     }
 
@@ -101,6 +104,7 @@ pub async fn serve(
             Ok(s) => s,
             Err(e) => {
                 refuse(&mut sink, &terminals, &profile, &e).await;
+                finish(&mut source).await;
                 return;
             }
         },
@@ -134,7 +138,7 @@ pub async fn serve(
     if matches!(end, End::Writer(WriterEnd::Exited | WriterEnd::Replaced)) {
         // Closing the TCP connection with unread input makes the kernel send a reset, and
         // a reset can discard output the client has not read yet: finish the handshake.
-        let _ = tokio::time::timeout(CLOSE_WAIT, drain_until_close(&mut source)).await;
+        finish(&mut source).await;
     }
     match end {
         End::Writer(WriterEnd::Exited) | End::Writer(WriterEnd::SessionGone) => {
@@ -170,6 +174,13 @@ enum ReaderEnd {
     ClosedByUser,
     /// Anything else: the network, a reload, a sleeping laptop.
     Dropped,
+}
+
+/// Waits (briefly) for the client's half of the closing handshake: dropping the TCP
+/// connection with unread input makes the kernel send a reset, and a reset can discard
+/// output the client has not read yet (the browser then sees 1006, not our code).
+async fn finish(source: &mut Source) {
+    let _ = tokio::time::timeout(CLOSE_WAIT, drain_until_close(source)).await;
 }
 
 async fn drain_until_close(source: &mut Source) {
