@@ -98,7 +98,13 @@ mod tests {
         assert!(find_program("sh").is_some());
         assert!(find_program("/bin/sh").is_some());
         assert!(find_program("no-such-program-xyz").is_none());
-        assert!(find_program("/etc/hostname").is_none(), "not executable");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "echo").expect("write");
+        assert!(
+            find_program(&plain.to_string_lossy()).is_none(),
+            "not executable"
+        );
         assert!(find_program("/").is_none(), "a directory");
     }
 

@@ -52,6 +52,7 @@ fn ensure_image() {
             .path()
             .join(Path::new(bin).strip_prefix("/").expect("absolute"));
         if !dest.exists() {
+            std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
             std::fs::copy(&real, &dest).expect("copy binary");
         }
     }
@@ -98,7 +99,17 @@ async fn a_shell_inside_a_running_container() {
     ensure_image();
     let name = format!("wbterm-test-{}", std::process::id());
     let _ = docker(&["rm", "-f", &name]);
-    let run = docker(&["run", "-d", "--name", &name, IMAGE, "/bin/sleep", "600"]);
+    let run = docker(&[
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        &name,
+        IMAGE,
+        "/bin/sleep",
+        "600",
+    ]);
     assert!(
         run.status.success(),
         "docker run: {}",
