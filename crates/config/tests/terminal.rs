@@ -1,4 +1,6 @@
 //! `[terminal]` and its profiles: defaults, overrides and refusals that name the key.
+// figment's Jail closures return its large error type; that is its API, not ours.
+#![allow(clippy::result_large_err)]
 
 use figment::Jail;
 use workbench_config::{Config, ConfigError, TerminalBackend};

@@ -57,17 +57,18 @@ fn ensure_image() {
         }
     }
     std::fs::create_dir_all(root.path().join("tmp")).expect("tmp");
-    let tar = Command::new("tar")
+    let mut tar = Command::new("tar")
         .args(["-C", &root.path().to_string_lossy(), "-cf", "-", "."])
         .stdout(Stdio::piped())
         .spawn()
         .expect("tar");
     let status = Command::new("docker")
         .args(["import", "-", IMAGE])
-        .stdin(tar.stdout.expect("tar output"))
+        .stdin(tar.stdout.take().expect("tar output"))
         .stdout(Stdio::null())
         .status()
         .expect("docker import");
+    assert!(tar.wait().expect("tar").success(), "tar failed");
     assert!(status.success(), "docker import failed");
 }
 

@@ -8,7 +8,7 @@ mod harness;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::routing::get;
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
 use harness::{TestServer, config, profile};
 use http::{HeaderMap, StatusCode};
 use workbench_config::{TerminalBackend, TerminalProfile};
