@@ -245,7 +245,7 @@ impl Pane {
         });
         let pane = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            match fetch_token(&pane.tab.profile).await {
+            match fetch_token(pane.tab.profile).await {
                 Some(token) => pane.open_socket(token),
                 None => pane.retry(),
             }
