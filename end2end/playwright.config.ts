@@ -42,6 +42,9 @@ export default defineConfig({
       // A fresh audit log per run (the Services spec reads it back).
       WORKBENCH_SERVER__DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'workbench-e2e-')),
       RUST_LOG: 'warn',
+      // Closed pages leave their terminal sessions waiting to be reattached; the suite opens many.
+      WORKBENCH_TERMINAL__MAX_CLIENTS: '200',
+      WORKBENCH_TERMINAL__GRACE_SECONDS: '30',
     },
   },
 });

@@ -3,5 +3,6 @@
 pub mod resources;
 pub mod services;
 pub mod status;
+pub mod terminal;
 pub mod top_bar;
 pub mod workbench;

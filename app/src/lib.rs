@@ -1,6 +1,8 @@
 //! Workbench's UI: the HTML shell, the routes, and the server functions the pages call.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
 
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod components;
 pub mod resources;

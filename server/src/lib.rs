@@ -40,6 +40,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", axum::routing::get(redirect_to_workbench))
         .route("/workbench", axum::routing::get(redirect_to_workbench))
         .merge(services::api::routes())
+        .merge(workbench_terminal::router::<AppState>())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -94,10 +95,14 @@ pub async fn serve(
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router(state))
+    let terminals = state.terminals.clone();
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    // Terminal processes end with the server: signalled and reaped, never orphaned.
+    terminals.shutdown().await;
+    served
 }
 
 /// `workbench serve`: load the config, build the state, serve until SIGTERM or Ctrl-C.

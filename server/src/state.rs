@@ -5,6 +5,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 use workbench_config::Config;
+use workbench_terminal::Terminals;
 
 use crate::auth::Authenticator;
 use crate::services::{AuditLog, ServiceController};
@@ -18,6 +19,7 @@ pub struct AppState {
     pub audit: AuditLog,
     /// The Resources library and its search index.
     pub content: Arc<workbench_content::Content>,
+    pub terminals: Terminals,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
         let services = ServiceController::new(&config.docker);
         let audit = AuditLog::open(&config.server.data_dir)?;
         let content = crate::content::open(&config)?;
+        let terminals = Terminals::new(config.terminal.clone());
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -48,6 +51,7 @@ impl AppState {
             services,
             audit,
             content,
+            terminals,
         })
     }
 }

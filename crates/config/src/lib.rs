@@ -4,6 +4,7 @@
 
 mod content;
 mod docker;
+mod terminal;
 mod validate;
 
 pub use content::ContentConfig;
@@ -19,6 +20,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize};
 
+pub use terminal::{TerminalBackend, TerminalConfig, TerminalProfile, is_profile_name};
+
 /// The file read when `--config` is not given, if it exists in the working directory.
 pub const DEFAULT_FILE: &str = "workbench.toml";
 /// Environment variables with this prefix and a `__` between section and key override the file.
@@ -32,6 +35,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub docker: DockerConfig,
     pub content: ContentConfig,
+    pub terminal: TerminalConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Tab;
+use crate::components::terminal::TerminalPanel;
 
 #[component]
 pub fn Panels(active: Signal<Tab>) -> impl IntoView {
@@ -30,16 +31,15 @@ pub fn Panels(active: Signal<Tab>) -> impl IntoView {
 }
 
 fn panel_body(tab: Tab) -> AnyView {
+    if tab == Tab::Terminal {
+        return view! { <TerminalPanel /> }.into_any();
+    }
     let (title, what) = match tab {
         Tab::Brain => (
             "Brain",
             "Chat with your notes and the Resources library, with citations. Not built yet.",
         ),
-        Tab::Code => ("Code", "VS Code Server, embedded. Not built yet."),
-        Tab::Terminal => (
-            "Terminal",
-            "Terminal tabs to local shells, upstream ttyd and containers. Not built yet.",
-        ),
+        Tab::Code | Tab::Terminal => ("Code", "VS Code Server, embedded. Not built yet."),
     };
     view! {
         <div class="placeholder">
