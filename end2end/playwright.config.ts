@@ -1,5 +1,7 @@
 // Playwright against the release build, in Debian's chromium (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ACCESS_PORT, E2E_AUDIENCE, HOMELAB_FIXTURE_PORT, HOMELAB_PORT } from './homelab-ports';
 
@@ -40,7 +42,12 @@ export default defineConfig({
       env: {
         WORKBENCH_SERVER__ADDR: `127.0.0.1:${PORT}`,
         WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
+        // A fresh audit log per run (the Services spec reads it back).
+        WORKBENCH_SERVER__DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'workbench-e2e-')),
         RUST_LOG: 'warn',
+        // Closed pages leave their terminal sessions waiting to be reattached; the suite opens many.
+        WORKBENCH_TERMINAL__MAX_CLIENTS: '200',
+        WORKBENCH_TERMINAL__GRACE_SECONDS: '30',
       },
     },
     // The homelab fixture (fake code-server, a healthy host, a JWKS), then Workbench with a

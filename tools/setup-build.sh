@@ -56,3 +56,4 @@ timed "wasm32 target" ensure_wasm_target
 timed "wasm-bindgen-cli" ensure_wasm_bindgen_cli
 timed "cargo-leptos" ensure_cargo_leptos
 if [ -f "$ROOT/package-lock.json" ]; then timed "npm packages" ensure_npm_packages; fi
+timed "xterm.js assets" "$ROOT/tools/copy-xterm.sh"

@@ -3,4 +3,6 @@
 # never `playwright install`, which downloads a browser), docker.io, and shellcheck and
 # python3-yaml for the deployment files' checks (tools/test-deploy.sh).
 . "$(dirname "$0")/lib.sh"
-timed "test packages" apt_ensure chromium docker.io shellcheck python3-yaml
+# debootstrap builds the service panel's fixture image (tools/fixture-image.sh); shellcheck and
+# python3-yaml check the deployment files (tools/test-deploy.sh).
+timed "test packages" apt_ensure chromium docker.io debootstrap shellcheck python3-yaml

@@ -2,6 +2,9 @@
 
 pub mod code;
 pub mod hosts;
+pub mod resources;
+pub mod services;
 pub mod status;
+pub mod terminal;
 pub mod top_bar;
 pub mod workbench;

@@ -1,16 +1,20 @@
 //! Workbench's UI: the HTML shell, the routes, and the server functions the pages call.
 //! Compiled twice: with `ssr` into the server, with `hydrate` into the browser's WASM.
 
+#![recursion_limit = "256"]
+
 pub mod auth;
 pub mod components;
+pub mod resources;
 pub mod routes;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::components::top_bar::TopBar;
+use crate::routes::resources::{entry::EntryPage, search::SearchPage, section::SectionPage};
 use crate::routes::{
     error::ErrorPage, homelab::HomelabPage, not_found::NotFound, resources::ResourcesPage,
     workbench::WorkbenchPage,
@@ -58,7 +62,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/workbench") view=|| view! { <Redirect path="/workbench/brain" /> } />
                     <Route path=path!("/workbench/:tab") view=WorkbenchPage />
                     <Route path=path!("/homelab") view=HomelabPage />
-                    <Route path=path!("/resources") view=ResourcesPage />
+                    // Async: the whole page, and its status (404), is ready before the first
+                    // byte, so it is complete without JavaScript.
+                    <Route path=path!("/resources") view=ResourcesPage ssr=SsrMode::Async />
+                    <Route path=path!("/resources/search") view=SearchPage ssr=SsrMode::Async />
+                    <Route path=path!("/resources/:section") view=SectionPage ssr=SsrMode::Async />
+                    <Route path=path!("/resources/:section/:slug") view=EntryPage ssr=SsrMode::Async />
                 </Routes>
                 </ErrorBoundary>
             </main>

@@ -16,7 +16,7 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 pub async fn layer(req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
     let response = next.run(req).await;
-    if !is_api || !response.status().is_server_error() {
+    if !is_api || !response.status().is_server_error() || is_chosen_json(&response) {
         return response;
     }
     let (parts, body) = response.into_parts();
@@ -44,6 +44,16 @@ pub async fn layer(req: Request, next: Next) -> Response {
         "Registration" => error_response(StatusCode::NOT_FOUND, "There is no such API.", false),
         _ => internal(),
     }
+}
+
+/// A JSON body is an answer a handler wrote on purpose (e.g. the services API's
+/// `{"error": {"code", "message"}}` with 503 or 504); framework errors are plain text.
+fn is_chosen_json(response: &Response) -> bool {
+    response
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json"))
 }
 
 fn internal() -> Response {

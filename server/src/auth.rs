@@ -34,15 +34,17 @@ pub enum Access {
 /// The access a path needs. Unknown paths need a signed-in user, so a new route is
 /// private until it is listed here.
 pub fn access_for(path: &str) -> Access {
-    const PUBLIC_EXACT: [&str; 6] = [
+    const PUBLIC_EXACT: [&str; 7] = [
         "/healthz",
+        "/api/health/content",
         "/favicon.svg",
         "/favicon.ico",
         "/robots.txt",
         "/api/whoami",
         "/resources",
     ];
-    const PUBLIC_PREFIX: [&str; 3] = ["/resources/", "/pkg/", "/assets/"];
+    // `/api/resources/`: the server functions behind the Resources pages.
+    const PUBLIC_PREFIX: [&str; 4] = ["/resources/", "/api/resources/", "/pkg/", "/assets/"];
     const ADMIN_PREFIX: [&str; 2] = ["/api/admin/", "/terminal/"];
     if ADMIN_PREFIX.iter().any(|p| path.starts_with(p)) {
         Access::Admin
@@ -227,6 +229,9 @@ mod tests {
         assert_eq!(access_for("/healthz"), Access::Public);
         assert_eq!(access_for("/api/whoami"), Access::Public);
         assert_eq!(access_for("/api/whoami2"), Access::SignedIn);
+        assert_eq!(access_for("/api/health/content"), Access::Public);
+        assert_eq!(access_for("/api/resources/search"), Access::Public);
+        assert_eq!(access_for("/api/resourcesx"), Access::SignedIn);
         assert_eq!(access_for("/"), Access::SignedIn);
         assert_eq!(access_for("/workbench/brain"), Access::SignedIn);
         assert_eq!(access_for("/api/anything"), Access::SignedIn);

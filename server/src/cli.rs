@@ -25,4 +25,22 @@ pub enum Command {
     /// Serve the web app (the default).
     #[default]
     Serve,
+    /// The Resources library's content.
+    #[command(subcommand)]
+    Content(ContentCommand),
+}
+
+#[derive(Debug, Subcommand, PartialEq, Eq)]
+pub enum ContentCommand {
+    /// Check every file: front matter, links and anchors, duplicate slugs, and the syntax
+    /// of YAML (Kubernetes, Compose), JSON, TOML and shell code blocks. No network.
+    /// Exit status: 0 clean, 1 problems found, 2 could not run.
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: crate::content::Format,
+        /// Content folder(s) to check instead of content.dir and content.extra_dirs.
+        #[arg(long = "dir", value_name = "PATH")]
+        dirs: Vec<PathBuf>,
+    },
 }

@@ -4,10 +4,12 @@
 pub mod api_errors;
 pub mod auth;
 pub mod cli;
+pub mod content;
 pub mod csp;
 pub mod health;
 pub mod homelab;
 pub mod pages;
+pub mod services;
 pub mod state;
 pub mod telemetry;
 
@@ -36,13 +38,17 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let render_context = move || {
         provide_context(context_state.clone());
+        provide_context(context_state.content.clone());
         csp::provide_request_nonce();
         homelab::provide_context(&context_state);
     };
     Router::new()
         .route("/healthz", axum::routing::get(health::healthz))
+        .route("/api/health/content", axum::routing::get(content::health))
         .route("/", axum::routing::get(redirect_to_workbench))
         .route("/workbench", axum::routing::get(redirect_to_workbench))
+        .merge(services::api::routes())
+        .merge(workbench_terminal::router::<AppState>())
         .leptos_routes_with_context(&state, routes, render_context.clone(), move || {
             shell(leptos_options.clone())
         })
@@ -98,10 +104,14 @@ pub async fn serve(
             tracing::debug!(%err, "could not set TCP_NODELAY");
         }
     });
-    axum::serve(listener, router(state))
+    let terminals = state.terminals.clone();
+    let served = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    // Terminal processes end with the server: signalled and reaped, never orphaned.
+    terminals.shutdown().await;
+    served
 }
 
 /// `workbench serve`: load the config, build the state, serve until SIGTERM or Ctrl-C.

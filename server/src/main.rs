@@ -3,12 +3,19 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use server::cli::{Cli, Command};
+use server::cli::{Cli, Command, ContentCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command.unwrap_or_default() {
         Command::Serve => server::run_serve(cli.config.as_deref()),
+        Command::Content(ContentCommand::Check { format, dirs }) => {
+            match server::content::run_check(cli.config.as_deref(), &dirs, format) {
+                Ok(true) => Ok(()),
+                Ok(false) => return ExitCode::from(1),
+                Err(err) => Err(err),
+            }
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

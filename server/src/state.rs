@@ -5,11 +5,13 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::config::{Env, LeptosOptions};
 use workbench_config::Config;
+use workbench_terminal::Terminals;
 
 use app::components::code::CodeProbe;
 
 use crate::auth::Authenticator;
 use crate::homelab::{self, code::HttpCodeProbe, hosts::HostMonitor};
+use crate::services::{AuditLog, ServiceController};
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -18,6 +20,11 @@ pub struct AppState {
     pub auth: Authenticator,
     pub code: Arc<dyn CodeProbe>,
     pub hosts: Arc<HostMonitor>,
+    pub services: ServiceController,
+    pub audit: AuditLog,
+    /// The Resources library and its search index.
+    pub content: Arc<workbench_content::Content>,
+    pub terminals: Terminals,
 }
 
 impl AppState {
@@ -42,12 +49,20 @@ impl AppState {
         let code = Arc::new(HttpCodeProbe::new(config.code.parsed_url(), http.clone()));
         let hosts = HostMonitor::new(config.hosts.clone(), http, homelab::CONNECT_TIMEOUT);
         hosts.spawn();
+        let services = ServiceController::new(&config.docker);
+        let audit = AuditLog::open(&config.server.data_dir)?;
+        let content = crate::content::open(&config)?;
+        let terminals = Terminals::new(config.terminal.clone());
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
             auth,
             code,
             hosts,
+            services,
+            audit,
+            content,
+            terminals,
         })
     }
 }

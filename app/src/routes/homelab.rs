@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::components::hosts::overview::HostsOverview;
+use crate::components::services::ServicesPanel;
 
 #[component]
 pub fn HomelabPage() -> impl IntoView {
@@ -18,6 +19,7 @@ pub fn HomelabPage() -> impl IntoView {
             <div class="placeholder">
                 <p>"The service control panel for the services inside your containers. Not built yet."</p>
             </div>
+            <ServicesPanel />
         </div>
     }
 }

@@ -1,9 +1,17 @@
 //! `/resources`: the Markdown library's sections. Public, and complete without JavaScript.
 
+pub mod entry;
+pub mod search;
+pub mod section;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// The library's sections: slug, title, what it holds.
+use crate::components::resources::search_box::SearchBox;
+use crate::resources::list_sections;
+
+/// The library's sections: slug, title, what it holds (the server's list is the source of
+/// truth; this one lets the page render its frame before the counts arrive).
 pub const SECTIONS: [(&str, &str, &str); 8] = [
     (
         "cheatsheets",
@@ -41,22 +49,35 @@ pub const SECTIONS: [(&str, &str, &str); 8] = [
 
 #[component]
 pub fn ResourcesPage() -> impl IntoView {
+    let sections = Resource::new(|| (), |()| list_sections());
     view! {
         <Title text="Resources" />
-        <div class="page">
+        <div class="page resources">
+            <SearchBox />
             <h1>"Resources"</h1>
-            <p class="lede">"A library for running a homelab. The pages themselves are not built yet."</p>
-            <ul class="section-grid">
-                {SECTIONS
-                    .iter()
-                    .map(|(slug, title, what)| view! {
-                        <li class="section-card" data-section=*slug>
-                            <h2>{*title}</h2>
-                            <p>{*what}</p>
-                        </li>
-                    })
-                    .collect_view()}
-            </ul>
+            <p class="lede">"A library for running a homelab: commands, manifests, stacks, comparisons and playbooks."</p>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let counts = sections.await.unwrap_or_default();
+                    view! {
+                        <ul class="section-grid">
+                            {SECTIONS
+                                .iter()
+                                .map(|(slug, title, what)| {
+                                    let n = counts.iter().find(|c| c.slug == *slug).map_or(0, |c| c.entries);
+                                    view! {
+                                        <li class="section-card" data-section=*slug>
+                                            <h2><a href=format!("/resources/{slug}")>{*title}</a></h2>
+                                            <p>{*what}</p>
+                                            <p class="count">{format!("{n} entries")}</p>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                })}
+            </Suspense>
         </div>
     }
 }

@@ -3,11 +3,19 @@
 //! mistake is reported with the key that holds it and how to fix it.
 
 mod code;
+mod content;
+mod docker;
 mod hosts;
+mod terminal;
 mod validate;
 
 pub use code::CodeConfig;
 pub use hosts::{HostConfig, HostLink};
+
+pub use content::ContentConfig;
+pub use docker::{
+    DockerConfig, DockerHost, MANAGED_LABEL, ManagedContainer, ServiceGroup, is_simple_name,
+};
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -16,6 +24,8 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize};
+
+pub use terminal::{TerminalBackend, TerminalConfig, TerminalProfile, is_profile_name};
 
 /// The file read when `--config` is not given, if it exists in the working directory.
 pub const DEFAULT_FILE: &str = "workbench.toml";
@@ -30,6 +40,9 @@ pub struct Config {
     pub auth: AuthConfig,
     pub code: CodeConfig,
     pub hosts: Vec<HostConfig>,
+    pub docker: DockerConfig,
+    pub content: ContentConfig,
+    pub terminal: TerminalConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +52,9 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     /// The site built by cargo-leptos: `pkg/` (WASM, JS, CSS) and the public assets.
     pub site_root: PathBuf,
+    /// Where Workbench keeps its own data: the service panel's audit log, and the SQLite
+    /// store shared by Resources search and the Brain.
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -87,6 +103,7 @@ impl Default for ServerConfig {
         Self {
             addr: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
             site_root: PathBuf::from("target/site"),
+            data_dir: PathBuf::from("data"),
         }
     }
 }
@@ -108,6 +125,13 @@ impl Default for AuthConfig {
             admins: Vec::new(),
             certs_url: None,
         }
+    }
+}
+
+impl ServerConfig {
+    /// The store file shared by Resources search and the Brain.
+    pub fn store_path(&self) -> PathBuf {
+        self.data_dir.join("workbench.sqlite3")
     }
 }
 
@@ -217,6 +241,7 @@ impl Config {
             }
         })?;
         validate::validate(&config)?;
+        docker::validate(&config.docker)?;
         Ok(config)
     }
 }

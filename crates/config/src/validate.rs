@@ -3,6 +3,7 @@
 use crate::{AuthMode, Config, ConfigError};
 
 pub(crate) fn validate(config: &Config) -> Result<(), ConfigError> {
+    crate::terminal::validate(&config.terminal)?;
     let auth = &config.auth;
     match auth.mode {
         AuthMode::Local => {

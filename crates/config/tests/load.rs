@@ -1,5 +1,4 @@
 //! Loading and validating the configuration from files and the environment.
-
 // figment::Jail closures must return figment::Result, whose error type is large.
 #![allow(clippy::result_large_err)]
 
@@ -237,4 +236,41 @@ mod prop {
             });
         }
     }
+}
+
+#[test]
+fn docker_hosts_are_checked() {
+    Jail::expect_with(|jail| {
+        let text = err_text(load_in_jail(
+            jail,
+            Some("[docker]\nhosts = [{ name = \"nas\", endpoint = \"tcp://nas:2375\" }]\n"),
+        ));
+        assert!(
+            text.contains("docker.hosts") && text.contains("TLS"),
+            "{text}"
+        );
+        let text = err_text(load_in_jail(
+            jail,
+            Some("[docker]\nhosts = [{ name = \"a b\", endpoint = \"unix:///x\" }]\n"),
+        ));
+        assert!(text.contains("docker.hosts"), "{text}");
+        let text = err_text(load_in_jail(
+            jail,
+            Some("[docker]\ncontainers = [{ host = \"elsewhere\", container = \"rt\" }]\n"),
+        ));
+        assert!(text.contains("docker.containers"), "{text}");
+        let ok = load_in_jail(
+            jail,
+            Some(
+                "[docker]\nhosts = [{ name = \"local\", endpoint = \"unix:///var/run/docker.sock\" }, \
+                 { name = \"nas\", endpoint = \"tcp://nas:2376\", tls_ca = \"/c/ca.pem\", tls_cert = \"/c/cert.pem\", tls_key = \"/c/key.pem\" }]\n\
+                 containers = [{ host = \"nas\", container = \"rutorrent\", display_name = \"Argonaut\" }]\n",
+            ),
+        )
+        .expect("valid");
+        assert_eq!(ok.docker.hosts.len(), 2);
+        let text = err_text(load_in_jail(jail, Some("[docker]\nconcurrency = 0\n")));
+        assert!(text.contains("docker.concurrency"), "{text}");
+        Ok(())
+    });
 }

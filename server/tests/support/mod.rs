@@ -15,7 +15,7 @@ use tempfile::TempDir;
 use tower::ServiceExt as _;
 use workbench_auth::ACCESS_HEADER;
 use workbench_auth::testing::{AUDIENCE, TEAM_DOMAIN};
-use workbench_config::{AuthConfig, AuthMode, Config, LogConfig, ServerConfig};
+use workbench_config::{AuthConfig, AuthMode, Config, ContentConfig, LogConfig, ServerConfig};
 
 /// The address the app believes it serves, and the `Host` requests carry by default.
 pub const HOST_PORT: &str = "127.0.0.1:3000";
@@ -53,15 +53,29 @@ impl TestApp {
         })
     }
 
-    /// `config` as given, except that it serves at [`HOST_PORT`] from an empty site.
+    /// Local auth with these Docker engines and service settings.
+    pub fn with_docker(docker: workbench_config::DockerConfig) -> Self {
+        Self::with_config(Config {
+            docker,
+            ..Config::default()
+        })
+    }
+
+    /// `config` with the test's address, an empty site and a private data dir.
     pub fn with_config(config: Config) -> Self {
         let site_root = tempfile::tempdir().expect("create the site root");
         let config = Config {
             server: ServerConfig {
                 addr: HOST_PORT.parse().expect("socket address"),
                 site_root: site_root.path().to_owned(),
+                data_dir: site_root.path().join("data"),
             },
             log: LogConfig::default(),
+            content: ContentConfig {
+                dir: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/resources"),
+                extra_dirs: Vec::new(),
+                watch: false,
+            },
             ..config
         };
         let state = AppState::new(config).expect("build the app state");

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::Tab;
 use crate::components::code::panel::CodePanel;
+use crate::components::terminal::TerminalPanel;
 
 #[component]
 pub fn Panels(active: Signal<Tab>) -> impl IntoView {
@@ -31,22 +32,15 @@ pub fn Panels(active: Signal<Tab>) -> impl IntoView {
 }
 
 fn panel_body(tab: Tab) -> AnyView {
-    let (title, what) = match tab {
-        Tab::Code => return view! { <CodePanel /> }.into_any(),
-        Tab::Brain => (
-            "Brain",
-            "Chat with your notes and the Resources library, with citations. Not built yet.",
-        ),
-        Tab::Terminal => (
-            "Terminal",
-            "Terminal tabs to local shells, upstream ttyd and containers. Not built yet.",
-        ),
-    };
-    view! {
-        <div class="placeholder">
-            <h2>{title}</h2>
-            <p>{what}</p>
-        </div>
+    match tab {
+        Tab::Code => view! { <CodePanel /> }.into_any(),
+        Tab::Terminal => view! { <TerminalPanel /> }.into_any(),
+        Tab::Brain => view! {
+            <div class="placeholder">
+                <h2>"Brain"</h2>
+                <p>"Chat with your notes and the Resources library, with citations. Not built yet."</p>
+            </div>
+        }
+        .into_any(),
     }
-    .into_any()
 }

@@ -1,0 +1,110 @@
+// The Terminal tab against real shells on real PTYs (the release server's default profiles).
+import { test, expect, hydrated } from './fixtures';
+import type { Locator, Page, WebSocketRoute } from '@playwright/test';
+
+/** The visible pane, once its shell is connected. */
+async function visiblePane(page: Page): Promise<Locator> {
+  const pane = page.locator('.term-pane:not([hidden])');
+  await expect(pane.locator('.xterm-rows')).toBeVisible();
+  await expect(pane.locator('.term-status')).toHaveText('');
+  return pane;
+}
+
+async function openTerminal(page: Page): Promise<Locator> {
+  await page.goto('/workbench/terminal');
+  await hydrated(page);
+  return visiblePane(page);
+}
+
+async function run(page: Page, pane: Locator, command: string) {
+  await pane.locator('.xterm-screen').click();
+  await page.keyboard.type(command);
+  await page.keyboard.press('Enter');
+}
+
+/** The first number printed after `marker` (the typed command shows `marker` then `$`). */
+async function numberAfter(pane: Locator, marker: string): Promise<number> {
+  const rows = pane.locator('.xterm-rows');
+  const pattern = new RegExp(`${marker}(\\d+)`);
+  await expect(rows).toContainText(pattern);
+  const m = (await rows.innerText()).replace(/\u00a0/g, ' ').match(pattern);
+  return Number(m![1]);
+}
+
+test('a shell answers: echo hi-$((6*7)) prints hi-42', async ({ page, consoleErrors }) => {
+  const pane = await openTerminal(page);
+  await run(page, pane, 'echo hi-$((6*7))');
+  await expect(pane.locator('.xterm-rows')).toContainText('hi-42');
+  await expect(page.locator('.term-tab[aria-selected="true"]')).not.toHaveText('');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('two tabs are two shells', async ({ page }) => {
+  const first = await openTerminal(page);
+  await run(page, first, 'echo pid-$$');
+  const pid1 = await numberAfter(first, 'pid-');
+
+  await page.getByRole('button', { name: 'New terminal' }).click();
+  await page.getByRole('menuitem', { name: 'Shell' }).click();
+  await expect(page.locator('.term-tab')).toHaveCount(2);
+  const second = await visiblePane(page);
+  await run(page, second, 'echo pid-$$');
+  const pid2 = await numberAfter(second, 'pid-');
+  expect(pid2).not.toBe(pid1);
+
+  // Rename, switch back, close.
+  page.once('dialog', (d) => d.accept('builds'));
+  await page.locator('.term-tab').nth(1).dblclick();
+  await expect(page.locator('.term-tab').nth(1)).toContainText('builds');
+  await page.locator('.term-tab').first().click();
+  await expect(first).toBeVisible();
+  await page.getByRole('button', { name: 'Close builds' }).click();
+  await expect(page.locator('.term-tab')).toHaveCount(1);
+});
+
+test('resizing the window changes tput cols', async ({ page }) => {
+  await page.setViewportSize({ width: 1200, height: 800 });
+  const pane = await openTerminal(page);
+  await run(page, pane, 'echo colsA-$(tput cols)');
+  const wide = await numberAfter(pane, 'colsA-');
+  await page.setViewportSize({ width: 640, height: 700 });
+  await page.waitForTimeout(300);
+  await run(page, pane, 'echo colsB-$(tput cols)');
+  const narrow = await numberAfter(pane, 'colsB-');
+  expect(narrow).toBeLessThan(wide);
+  expect(narrow).toBeGreaterThan(20);
+});
+
+test('a dropped WebSocket reconnects to the same session with its scrollback', async ({ page }) => {
+  const sockets: { page: WebSocketRoute; server: WebSocketRoute }[] = [];
+  await page.routeWebSocket(/\/terminal\/[^/]+\/ws/, (ws) => {
+    const server = ws.connectToServer();
+    sockets.push({ page: ws, server });
+  });
+  const pane = await openTerminal(page);
+  await run(page, pane, 'echo before-$((40+2)); echo pid-$$');
+  const pid = await numberAfter(pane, 'pid-');
+  await expect(pane.locator('.xterm-rows')).toContainText('before-42');
+
+  // Cut both sides, as a network failure would (no "goodbye" from the page).
+  const { page: pageSide, server } = sockets[0];
+  await server.close({ code: 4000, reason: 'network gone' });
+  await pageSide.close({ code: 4000, reason: 'network gone' });
+  await expect.poll(() => sockets.length).toBeGreaterThan(1);
+  await expect(pane.locator('.term-status')).toHaveText('');
+
+  await expect(pane.locator('.xterm-rows')).toContainText('before-42');
+  await run(page, pane, 'echo again-$$');
+  expect(await numberAfter(pane, 'again-')).toBe(pid);
+});
+
+test('a profile whose program is missing says so', async ({ page }) => {
+  await openTerminal(page);
+  await page.getByRole('button', { name: 'New terminal' }).click();
+  await expect(page.getByRole('menuitem', { name: /Claude Code/ })).toContainText('not installed');
+  await page.getByRole('menuitem', { name: /Claude Code/ }).click();
+  const pane = page.locator('.term-pane:not([hidden])');
+  await expect(pane.locator('.xterm-rows')).toContainText('claude is not installed');
+  await expect(pane.locator('.xterm-rows')).toContainText('workbench.toml');
+  await expect(pane.locator('.term-status')).toContainText('not installed');
+});

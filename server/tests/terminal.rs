@@ -1,0 +1,121 @@
+//! The terminal endpoints as mounted in the real router: behind the auth layer, with the
+//! origin check on the WebSocket upgrade, and ended with the server.
+
+mod support;
+
+use futures_util::{SinkExt, StreamExt};
+use support::TestApp;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+async fn spawn(
+    app: &TestApp,
+) -> (
+    std::net::SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<anyhow::Result<()>>,
+) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let handle = tokio::spawn(server::serve(listener, app.state(), async {
+        let _ = stopped.await;
+    }));
+    (addr, stop, handle)
+}
+
+#[tokio::test]
+async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
+    let app = TestApp::local();
+    let (addr, stop, handle) = spawn(&app).await;
+    let token: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/shell/token"))
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let token = token["token"].as_str().expect("token").to_owned();
+
+    let profiles: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/profiles"))
+        .await
+        .expect("profiles")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profiles[0]["name"], "shell");
+    assert_eq!(profiles[1]["title"], "Claude Code");
+
+    let mut req = format!("ws://{addr}/terminal/shell/ws")
+        .into_client_request()
+        .expect("req");
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "tty".parse().expect("h"));
+    req.headers_mut()
+        .insert("Origin", format!("http://{addr}").parse().expect("h"));
+    let (mut ws, _) = tokio_tungstenite::connect_async(req)
+        .await
+        .expect("same-origin upgrade");
+    let hello = format!(r#"{{"AuthToken":"{token}","columns":80,"rows":24}}"#);
+    ws.send(Message::Binary(hello.into_bytes().into()))
+        .await
+        .expect("hello");
+    ws.send(Message::Binary(
+        b"0echo hi-$((6*7)); echo pid=$$=\r".to_vec().into(),
+    ))
+    .await
+    .expect("input");
+    let mut out = String::new();
+    while !out.contains("pid=")
+        || !out.contains("hi-42")
+        || !out.rsplit("pid=").next().is_some_and(|s| s.contains('='))
+    {
+        let msg = tokio::time::timeout(std::time::Duration::from_secs(15), ws.next())
+            .await
+            .expect("output in time")
+            .expect("open")
+            .expect("message");
+        if let Message::Binary(b) = msg
+            && b.first() == Some(&b'0')
+        {
+            out.push_str(&String::from_utf8_lossy(&b[1..]));
+        }
+    }
+    let pid: u32 = out
+        .rsplit("pid=")
+        .next()
+        .and_then(|s| s.split('=').next())
+        .and_then(|s| s.parse().ok())
+        .expect("pid");
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+
+    stop.send(()).expect("running");
+    drop(ws);
+    tokio::time::timeout(std::time::Duration::from_secs(10), handle)
+        .await
+        .expect("stops")
+        .expect("join")
+        .expect("ok");
+    assert!(
+        !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+        "shell {pid} outlived the server"
+    );
+}
+
+#[tokio::test]
+async fn cross_site_websocket_upgrades_are_refused() {
+    let app = TestApp::local();
+    let (addr, _stop, _handle) = spawn(&app).await;
+    let mut req = format!("ws://{addr}/terminal/shell/ws")
+        .into_client_request()
+        .expect("req");
+    req.headers_mut()
+        .insert("Sec-WebSocket-Protocol", "tty".parse().expect("h"));
+    req.headers_mut()
+        .insert("Origin", "http://evil.example".parse().expect("h"));
+    let err = tokio_tungstenite::connect_async(req)
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("403"), "{err}");
+}
