@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """deploy/compose.yaml and deploy/cloudflared/config.yml parse, and name only the images,
-ports and hostnames that docs/notes/homelab.md names; the tunnel routes only to services
+ports and hostnames that docs/homelab.md names; the tunnel routes only to services
 the stack has, ends with a 404 catch-all, and checks Access on every hostname."""
 import re
 import sys
@@ -12,13 +12,13 @@ import os
 
 # DEPLOY_ROOT lets tools/test-deploy.sh check altered copies (the checker's own test).
 ROOT = Path(os.environ.get("DEPLOY_ROOT") or Path(__file__).resolve().parent.parent)
-DOCS = (ROOT / "docs/notes/homelab.md").read_text()
+DOCS = (ROOT / "docs/homelab.md").read_text()
 problems = []
 
 
 def need_in_docs(what, value):
     if value not in DOCS:
-        problems.append(f"{what} {value!r} is not named in docs/notes/homelab.md")
+        problems.append(f"{what} {value!r} is not named in docs/homelab.md")
 
 
 compose = yaml.safe_load((ROOT / "deploy/compose.yaml").read_text())

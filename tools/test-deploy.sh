@@ -5,7 +5,7 @@
 #   writes the git identity, marks /workspace safe once, prints the banner and execs ttyd
 #   with exactly `-W -m 10 -p 7681 bash`;
 # * deploy/compose.yaml and deploy/cloudflared/config.yml parse and name only images and
-#   ports that docs/notes/homelab.md names (tools/check-deploy-yaml.py).
+#   ports that docs/homelab.md names (tools/check-deploy-yaml.py).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -78,7 +78,7 @@ python3 tools/check-deploy-yaml.py
 check_altered() {
   local what=$1 file=$2 expr=$3 copy="$work/altered"
   rm -rf "$copy" && mkdir -p "$copy/docs/notes" "$copy/deploy/cloudflared"
-  cp docs/notes/homelab.md "$copy/docs/notes/"
+  cp docs/homelab.md "$copy/docs/"
   cp deploy/compose.yaml "$copy/deploy/"
   cp deploy/cloudflared/config.yml "$copy/deploy/cloudflared/"
   sed -i -e "$expr" "$copy/$file"
