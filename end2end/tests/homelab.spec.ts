@@ -34,6 +34,9 @@ test('a signed-in non-admin sees only aliases, in the page and in the JSON', asy
   await hydrated(page);
   await expect(page.locator('.host-card[data-host="Alpha"]')).toHaveAttribute('data-state', 'up', { timeout: 15_000 });
   await expect(page.locator('.host-card[data-host="Beta"]')).toHaveAttribute('data-state', 'down', { timeout: 15_000 });
+  // The service panel is admin-only: a sentence instead, and no refused API calls.
+  await expect(page.locator('.services-admin-only')).toBeVisible();
+  await expect(page.locator('.services-panel')).toHaveCount(0);
   const html = await page.content();
   for (const secret of ['lab-up.internal', 'lab-down.internal', '127.0.0.1', '3199', 'fixture listener']) {
     expect(html).not.toContain(secret);
