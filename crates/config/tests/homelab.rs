@@ -3,21 +3,10 @@
 #![allow(clippy::result_large_err)]
 
 use figment::Jail;
-use workbench_config::{Config, ConfigError};
+use workbench_config::Config;
 
-fn load(jail: &Jail, contents: &str) -> Result<Config, ConfigError> {
-    jail.create_file("workbench.toml", contents)
-        .expect("write config file");
-    Config::from_figment(Config::figment(Some(
-        &jail.directory().join("workbench.toml"),
-    )))
-}
-
-fn refused(jail: &Jail, contents: &str) -> String {
-    load(jail, contents)
-        .expect_err("should be refused")
-        .to_string()
-}
+mod support;
+use support::{load, refused};
 
 const HOST: &str = "[[hosts]]\nname = \"nas\"\nalias = \"Storage\"\naddress = \"192.168.1.10\"\n";
 

@@ -3,21 +3,10 @@
 #![allow(clippy::result_large_err)]
 
 use figment::Jail;
-use workbench_config::{Config, ConfigError, TerminalBackend};
+use workbench_config::{Config, TerminalBackend};
 
-fn load(jail: &Jail, contents: &str) -> Result<Config, ConfigError> {
-    jail.create_file("workbench.toml", contents)
-        .expect("write config file");
-    Config::from_figment(Config::figment(Some(
-        &jail.directory().join("workbench.toml"),
-    )))
-}
-
-fn refused(jail: &Jail, contents: &str) -> String {
-    load(jail, contents)
-        .expect_err("should be refused")
-        .to_string()
-}
+mod support;
+use support::{load, refused};
 
 #[test]
 fn defaults_offer_four_profiles() {

@@ -242,29 +242,24 @@ struct TtydControl {
     exit: watch::Receiver<Option<ExitStatus>>,
 }
 
+impl TtydControl {
+    async fn send(&self, frame: Vec<u8>) -> io::Result<()> {
+        self.sink
+            .lock()
+            .await
+            .send(Message::Binary(frame.into()))
+            .await
+            .map_err(io::Error::other)
+    }
+}
+
 impl Control for TtydControl {
     fn write<'a>(&'a self, data: &'a [u8]) -> BoxFuture<'a, io::Result<()>> {
-        Box::pin(async move {
-            let frame = ttyd_protocol::encode_input(data);
-            self.sink
-                .lock()
-                .await
-                .send(Message::Binary(frame.into()))
-                .await
-                .map_err(io::Error::other)
-        })
+        Box::pin(async move { self.send(ttyd_protocol::encode_input(data)).await })
     }
 
     fn resize(&self, size: WindowSize) -> BoxFuture<'_, io::Result<()>> {
-        Box::pin(async move {
-            let frame = encode_client(&ClientMessage::Resize(size));
-            self.sink
-                .lock()
-                .await
-                .send(Message::Binary(frame.into()))
-                .await
-                .map_err(io::Error::other)
-        })
+        Box::pin(async move { self.send(encode_client(&ClientMessage::Resize(size))).await })
     }
 
     fn wait(&self) -> BoxFuture<'_, ExitStatus> {
