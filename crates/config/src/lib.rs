@@ -2,6 +2,7 @@
 //! `WORKBENCH_SECTION__KEY` environment variables, validated once at start-up so a
 //! mistake is reported with the key that holds it and how to fix it.
 
+mod brain;
 mod code;
 mod content;
 mod docker;
@@ -9,6 +10,7 @@ mod hosts;
 mod terminal;
 mod validate;
 
+pub use brain::BrainConfig;
 pub use code::CodeConfig;
 pub use hosts::{HostConfig, HostLink};
 
@@ -43,6 +45,7 @@ pub struct Config {
     pub docker: DockerConfig,
     pub content: ContentConfig,
     pub terminal: TerminalConfig,
+    pub brain: BrainConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +245,7 @@ impl Config {
         })?;
         validate::validate(&config)?;
         docker::validate(&config.docker)?;
+        brain::validate(&config.brain)?;
         Ok(config)
     }
 }
