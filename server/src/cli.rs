@@ -28,6 +28,31 @@ pub enum Command {
     /// The Resources library's content.
     #[command(subcommand)]
     Content(ContentCommand),
+    /// The Brain: its index, and questions from the terminal.
+    #[command(subcommand)]
+    Brain(BrainCommand),
+}
+
+#[derive(Debug, Subcommand, PartialEq, Eq)]
+pub enum BrainCommand {
+    /// Bring the index up to date with the Resources library and brain.dirs (only what
+    /// changed is embedded again), with a progress bar. Safe to interrupt and run again.
+    /// Exit status: 0 done, 1 some batches failed (recorded; the next run retries them),
+    /// 2 could not run.
+    Index {
+        /// Drop the current index and build it again from scratch.
+        #[arg(long)]
+        rebuild: bool,
+    },
+    /// Ask a question; the answer streams to stdout, then its sources.
+    Ask {
+        /// The question.
+        #[arg(value_name = "QUESTION")]
+        question: String,
+        /// The chat model (default: your remembered choice, then brain.chat_model).
+        #[arg(long, value_name = "NAME")]
+        model: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand, PartialEq, Eq)]

@@ -3,6 +3,7 @@
 
 pub mod api_errors;
 pub mod auth;
+pub mod brain;
 pub mod cli;
 pub mod content;
 pub mod csp;
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", axum::routing::get(redirect_to_workbench))
         .route("/workbench", axum::routing::get(redirect_to_workbench))
         .merge(services::api::routes())
+        .merge(brain::api::routes())
         .merge(workbench_terminal::router::<AppState>())
         .leptos_routes_with_context(&state, routes, render_context.clone(), move || {
             shell(leptos_options.clone())

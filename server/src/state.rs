@@ -25,6 +25,7 @@ pub struct AppState {
     /// The Resources library and its search index.
     pub content: Arc<workbench_content::Content>,
     pub terminals: Terminals,
+    pub brain: crate::brain::BrainService,
 }
 
 impl AppState {
@@ -53,6 +54,8 @@ impl AppState {
         let audit = AuditLog::open(&config.server.data_dir)?;
         let content = crate::content::open(&config)?;
         let terminals = Terminals::new(config.terminal.clone());
+        let brain = crate::brain::BrainService::open(&config)?;
+        crate::brain::spawn_auto_index(&brain, content.clone());
         Ok(Self {
             leptos_options,
             config: Arc::new(config),
@@ -63,6 +66,7 @@ impl AppState {
             audit,
             content,
             terminals,
+            brain,
         })
     }
 }

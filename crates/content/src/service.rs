@@ -89,6 +89,11 @@ impl Content {
         self.store.search(query, limit)
     }
 
+    /// Goes up by one on every reload: whoever follows the library (the Brain) compares it.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -76,6 +76,11 @@ impl TestApp {
                 extra_dirs: Vec::new(),
                 watch: false,
             },
+            // Tests start index runs themselves, so none races them in the background.
+            brain: workbench_config::BrainConfig {
+                auto_index: false,
+                ..config.brain
+            },
             ..config
         };
         let state = AppState::new(config).expect("build the app state");
