@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI, one component per file, grouped by the screen they belong to.
 
+pub mod brain;
 pub mod code;
 pub mod hosts;
 pub mod resources;

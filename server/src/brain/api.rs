@@ -45,15 +45,32 @@ pub fn routes() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY))
 }
 
-pub fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    (
-        status,
-        Json(json!({ "error": { "code": code, "message": message } })),
-    )
-        .into_response()
+/// An answer other than success: `{"error": {"code", "message"}}` with its status.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
 }
 
-fn internal(err: impl std::fmt::Display) -> Response {
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "error": { "code": self.code, "message": self.message } });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+type ApiResult = Result<Response, ApiError>;
+
+pub fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError {
+    ApiError {
+        status,
+        code,
+        message: message.to_string(),
+    }
+}
+
+fn internal(err: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %err, "brain API failed");
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -70,7 +87,7 @@ pub fn owner(identity: &Identity) -> String {
         .unwrap_or_else(|| identity.name.clone())
 }
 
-fn signed_in(identity: Option<Extension<Identity>>) -> Result<Identity, Response> {
+fn signed_in(identity: Option<Extension<Identity>>) -> Result<Identity, ApiError> {
     identity.map(|Extension(i)| i).ok_or_else(|| {
         error(
             StatusCode::UNAUTHORIZED,
@@ -81,7 +98,7 @@ fn signed_in(identity: Option<Extension<Identity>>) -> Result<Identity, Response
 }
 
 /// Reads a JSON body with errors a person can act on.
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|err| {
         let what = if err.is_syntax() || err.is_eof() {
             "The request body is not valid JSON.".to_string()
@@ -105,41 +122,35 @@ async fn chat(
     State(state): State<AppState>,
     identity: Option<Extension<Identity>>,
     body: Bytes,
-) -> Response {
-    let identity = match signed_in(identity) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    let request: ChatRequest = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+) -> ApiResult {
+    let identity = signed_in(identity)?;
+    let request: ChatRequest = parse(&body)?;
     let question = request.question.trim();
     if question.is_empty() {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "Type a question first.",
-        );
+        ));
     }
     if question.len() > MAX_QUESTION_BYTES {
-        return error(
+        return Err(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             &format!(
                 "A question can be at most {} KB; shorten it.",
                 MAX_QUESTION_BYTES / 1024
             ),
-        );
+        ));
     }
     if let Some(m) = request.model.as_deref()
         && !valid_model(m)
     {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "bad_model",
             "That is not a model name.",
-        );
+        ));
     }
     let service = &state.brain;
     let owner = owner(&identity);
@@ -157,7 +168,7 @@ async fn chat(
                 line.push(b'\n');
                 Ok::<_, Infallible>(Bytes::from(line))
             });
-            (
+            Ok((
                 [
                     (header::CONTENT_TYPE, "application/x-ndjson"),
                     (header::CACHE_CONTROL, "no-store"),
@@ -166,18 +177,18 @@ async fn chat(
                 ],
                 Body::from_stream(lines),
             )
-                .into_response()
+                .into_response())
         }
-        Err(AskError::NoSuchConversation) => error(
+        Err(AskError::NoSuchConversation) => Err(error(
             StatusCode::NOT_FOUND,
             "not_found",
             "That conversation does not exist (it may have been deleted); start a new one.",
-        ),
-        Err(AskError::Store(err)) => internal(err),
+        )),
+        Err(AskError::Store(err)) => Err(internal(err)),
     }
 }
 
-fn conversation_id(raw: &str) -> Result<i64, Response> {
+fn conversation_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
         error(
             StatusCode::BAD_REQUEST,
@@ -187,14 +198,11 @@ fn conversation_id(raw: &str) -> Result<i64, Response> {
     })
 }
 
-async fn list(State(state): State<AppState>, identity: Option<Extension<Identity>>) -> Response {
-    let identity = match signed_in(identity) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+async fn list(State(state): State<AppState>, identity: Option<Extension<Identity>>) -> ApiResult {
+    let identity = signed_in(identity)?;
     match state.brain.conversations.list(&owner(&identity)).await {
-        Ok(list) => Json(list).into_response(),
-        Err(err) => internal(err),
+        Ok(list) => Ok(Json(list).into_response()),
+        Err(err) => Err(internal(err)),
     }
 }
 
@@ -202,19 +210,17 @@ async fn one(
     State(state): State<AppState>,
     identity: Option<Extension<Identity>>,
     Path(id): Path<String>,
-) -> Response {
-    let (identity, id) = match (signed_in(identity), conversation_id(&id)) {
-        (Ok(i), Ok(id)) => (i, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+) -> ApiResult {
+    let identity = signed_in(identity)?;
+    let id = conversation_id(&id)?;
     match state.brain.conversations.get(&owner(&identity), id).await {
-        Ok(Some(c)) => Json(c).into_response(),
-        Ok(None) => error(
+        Ok(Some(c)) => Ok(Json(c).into_response()),
+        Ok(None) => Err(error(
             StatusCode::NOT_FOUND,
             "not_found",
             "That conversation does not exist.",
-        ),
-        Err(err) => internal(err),
+        )),
+        Err(err) => Err(internal(err)),
     }
 }
 
@@ -222,24 +228,22 @@ async fn remove(
     State(state): State<AppState>,
     identity: Option<Extension<Identity>>,
     Path(id): Path<String>,
-) -> Response {
-    let (identity, id) = match (signed_in(identity), conversation_id(&id)) {
-        (Ok(i), Ok(id)) => (i, id),
-        (Err(r), _) | (_, Err(r)) => return r,
-    };
+) -> ApiResult {
+    let identity = signed_in(identity)?;
+    let id = conversation_id(&id)?;
     match state
         .brain
         .conversations
         .delete(&owner(&identity), id)
         .await
     {
-        Ok(true) => StatusCode::NO_CONTENT.into_response(),
-        Ok(false) => error(
+        Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Ok(false) => Err(error(
             StatusCode::NOT_FOUND,
             "not_found",
             "That conversation does not exist.",
-        ),
-        Err(err) => internal(err),
+        )),
+        Err(err) => Err(internal(err)),
     }
 }
 
@@ -273,11 +277,8 @@ async fn available_models(service: &BrainService) -> Result<Vec<ModelOption>, St
     }
 }
 
-async fn models(State(state): State<AppState>, identity: Option<Extension<Identity>>) -> Response {
-    let identity = match signed_in(identity) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+async fn models(State(state): State<AppState>, identity: Option<Extension<Identity>>) -> ApiResult {
+    let identity = signed_in(identity)?;
     let service = &state.brain;
     let selected = service.model_for(&owner(&identity), None).await;
     let (models, problem) = match available_models(service).await {
@@ -291,46 +292,40 @@ async fn models(State(state): State<AppState>, identity: Option<Extension<Identi
         Ok(list) => (list, None),
         Err(problem) => (Vec::new(), Some(problem)),
     };
-    Json(Models {
+    Ok(Json(Models {
         models,
         selected,
         problem,
         connected: service.chat.is_some(),
     })
-    .into_response()
+    .into_response())
 }
 
 async fn select_model(
     State(state): State<AppState>,
     identity: Option<Extension<Identity>>,
     body: Bytes,
-) -> Response {
-    let identity = match signed_in(identity) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
-    let SelectModel { model } = match parse(&body) {
-        Ok(r) => r,
-        Err(r) => return r,
-    };
+) -> ApiResult {
+    let identity = signed_in(identity)?;
+    let SelectModel { model } = parse(&body)?;
     if !valid_model(&model) {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "bad_model",
             "That is not a model name.",
-        );
+        ));
     }
     // When the server answers, only a model it has may be chosen.
     if let Ok(list) = available_models(&state.brain).await
         && !list.iter().any(|m| m.name == model)
     {
-        return error(
+        return Err(error(
             StatusCode::BAD_REQUEST,
             "unknown_model",
             &format!(
                 "The model server has no model {model:?}; pull it with `ollama pull {model}`."
             ),
-        );
+        ));
     }
     match state
         .brain
@@ -338,24 +333,21 @@ async fn select_model(
         .set_model(&owner(&identity), &model)
         .await
     {
-        Ok(()) => Json(json!({ "selected": model })).into_response(),
-        Err(err) => internal(err),
+        Ok(()) => Ok(Json(json!({ "selected": model })).into_response()),
+        Err(err) => Err(internal(err)),
     }
 }
 
 async fn index_status(
     State(state): State<AppState>,
     identity: Option<Extension<Identity>>,
-) -> Response {
-    let identity = match signed_in(identity) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+) -> ApiResult {
+    let identity = signed_in(identity)?;
     let index = state.brain.index.clone();
     let status = match tokio::task::spawn_blocking(move || index.status()).await {
         Ok(Ok(s)) => s,
-        Ok(Err(err)) => return internal(err),
-        Err(err) => return internal(err),
+        Ok(Err(err)) => return Err(internal(err)),
+        Err(err) => return Err(internal(err)),
     };
     let active = status.active.as_ref();
     let p = &status.progress;
@@ -368,7 +360,7 @@ async fn index_status(
     } else {
         None
     };
-    Json(IndexView {
+    Ok(Json(IndexView {
         sources: status
             .sources
             .iter()
@@ -397,25 +389,22 @@ async fn index_status(
         problem,
         can_index: identity.admin,
     })
-    .into_response()
+    .into_response())
 }
 
-async fn start_index(State(state): State<AppState>, body: Bytes) -> Response {
+async fn start_index(State(state): State<AppState>, body: Bytes) -> ApiResult {
     let request: IndexRequest = if body.iter().all(u8::is_ascii_whitespace) {
         IndexRequest::default()
     } else {
-        match parse(&body) {
-            Ok(r) => r,
-            Err(r) => return r,
-        }
+        parse(&body)?
     };
     match state.brain.index.start_index(request.rebuild) {
-        Ok(()) => (StatusCode::ACCEPTED, Json(json!({ "started": true }))).into_response(),
-        Err(BrainError::AlreadyRunning) => error(
+        Ok(()) => Ok((StatusCode::ACCEPTED, Json(json!({ "started": true }))).into_response()),
+        Err(BrainError::AlreadyRunning) => Err(error(
             StatusCode::CONFLICT,
             "already_running",
             "An index run is already going; watch its progress.",
-        ),
-        Err(err) => internal(err),
+        )),
+        Err(err) => Err(internal(err)),
     }
 }

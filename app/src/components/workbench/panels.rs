@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::Tab;
+use crate::components::brain::BrainPanel;
 use crate::components::code::panel::CodePanel;
 use crate::components::terminal::TerminalPanel;
 
@@ -35,12 +36,6 @@ fn panel_body(tab: Tab) -> AnyView {
     match tab {
         Tab::Code => view! { <CodePanel /> }.into_any(),
         Tab::Terminal => view! { <TerminalPanel /> }.into_any(),
-        Tab::Brain => view! {
-            <div class="placeholder">
-                <h2>"Brain"</h2>
-                <p>"Chat with your notes and the Resources library, with citations. Not built yet."</p>
-            </div>
-        }
-        .into_any(),
+        Tab::Brain => view! { <BrainPanel /> }.into_any(),
     }
 }
