@@ -8,9 +8,19 @@ use std::pin::Pin;
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "testing")]
+pub mod fake;
 mod hash_embed;
+mod http;
+pub mod ndjson;
+mod ollama;
+mod openai;
 
+#[cfg(feature = "testing")]
+pub use fake::{FakeConfig, FakeHandle, FakeOllama, RawReply};
 pub use hash_embed::HashEmbedder;
+pub use ollama::{Ollama, OllamaOptions};
+pub use openai::{ApiKey, OpenAiCompatible};
 
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// A chat answer as it arrives: tokens, then one `Done`. An `Err` item ends the stream.
