@@ -301,7 +301,7 @@ pub(crate) fn chat_stream<D: Framing>(
                 return Some((item, st));
             }
             let response = st.response.as_mut()?;
-            match http::next_chunk(response, st.stall, "the rest of the answer").await {
+            match http::next_chunk(response, st.stall, "the chat request").await {
                 Err(err) => st.ready.push_back(Err(err)),
                 Ok(None) => {
                     st.decoder.finish(&mut st.ready);
@@ -355,6 +355,9 @@ impl NdjsonChat {
 
 impl Framing for NdjsonChat {
     fn push(&mut self, bytes: &[u8], out: &mut VecDeque<Result<ChatEvent, LlmError>>) {
+        if self.done {
+            return;
+        }
         match self.lines.push(bytes) {
             Ok(lines) => lines.iter().for_each(|l| self.line(l, out)),
             Err(err) => {
@@ -368,6 +371,9 @@ impl Framing for NdjsonChat {
     }
 
     fn finish(&mut self, out: &mut VecDeque<Result<ChatEvent, LlmError>>) {
+        if self.done {
+            return;
+        }
         match self.lines.finish() {
             Ok(Some(line)) => self.line(&line, out),
             Ok(None) => {}
@@ -478,7 +484,7 @@ impl Embedder for Ollama {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -525,5 +531,65 @@ mod tests {
             parse_chat_line(b"\xff\xfe"),
             Err(LlmError::Protocol { .. })
         ));
+    }
+
+    fn run(framing: &mut impl Framing, chunks: &[&[u8]]) -> Vec<Result<ChatEvent, LlmError>> {
+        let mut out = VecDeque::new();
+        for c in chunks {
+            framing.push(c, &mut out);
+        }
+        framing.finish(&mut out);
+        out.into()
+    }
+
+    pub(crate) fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
+        points.iter_mut().for_each(|p| *p %= bytes.len() + 1);
+        points.sort_unstable();
+        let mut out = Vec::new();
+        let mut last = 0;
+        for p in points {
+            out.push(&bytes[last..p]);
+            last = p;
+        }
+        out.push(&bytes[last..]);
+        out
+    }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_split_of_a_valid_answer_gives_the_same_events(
+            tokens in proptest::collection::vec("\\PC{1,8}", 0..20),
+            crlf in any::<bool>(),
+            points in proptest::collection::vec(any::<usize>(), 0..40),
+        ) {
+            let sep = if crlf { "\r\n" } else { "\n" };
+            let mut text = String::new();
+            for t in &tokens {
+                let line = serde_json::json!({"model": "m", "created_at": "x",
+                    "message": {"role": "assistant", "content": t}, "done": false});
+                text.push_str(&format!("{line}{sep}"));
+            }
+            text.push_str(r#"{"model":"m","message":{"role":"assistant","content":""},"done":true,"eval_count":3}"#);
+            let whole = run(&mut NdjsonChat::new(), &[text.as_bytes()]);
+            let split = run(&mut NdjsonChat::new(), &split_at_points(text.as_bytes(), points));
+            prop_assert_eq!(&whole, &split);
+            let expected: Vec<_> = tokens.iter().map(|t| Ok(ChatEvent::Token(t.clone()))).collect();
+            prop_assert_eq!(&whole[..tokens.len()], &expected[..]);
+            prop_assert!(matches!(whole.last(), Some(Ok(ChatEvent::Done(s))) if s.eval_count == Some(3)));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_always_end(
+            bytes in proptest::collection::vec(any::<u8>(), 0..3000),
+            points in proptest::collection::vec(any::<usize>(), 0..20),
+        ) {
+            let events = run(&mut NdjsonChat::new(), &split_at_points(&bytes, points));
+            // The stream always ends in exactly one Done or one error, with nothing after it.
+            let ends = events.iter().filter(|e| matches!(e, Err(_) | Ok(ChatEvent::Done(_)))).count();
+            prop_assert_eq!(ends, 1);
+            prop_assert!(matches!(events.last(), Some(Err(_) | Ok(ChatEvent::Done(_)))));
+        }
     }
 }

@@ -499,4 +499,41 @@ mod tests {
         assert!(!shown.contains("sk-secret-123"), "{shown}");
         assert!(client.has_key());
     }
+
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_split_of_a_valid_sse_answer_gives_the_same_events(
+            tokens in proptest::collection::vec("\\PC{1,8}", 0..20),
+            points in proptest::collection::vec(any::<usize>(), 0..40),
+        ) {
+            let mut text = String::from(": ping\n\n");
+            for t in &tokens {
+                let chunk = serde_json::json!({"choices": [{"delta": {"content": t}, "finish_reason": null}]});
+                text.push_str(&format!("data: {chunk}\r\n\r\n"));
+            }
+            text.push_str("data: {\"choices\":[{\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n");
+            let whole = run(&[text.as_bytes()]);
+            let mut framing = SseChat::new();
+            let mut out = VecDeque::new();
+            for c in crate::ollama::tests::split_at_points(text.as_bytes(), points) {
+                framing.push(c, &mut out);
+            }
+            framing.finish(&mut out);
+            let split: Vec<_> = out.into();
+            prop_assert_eq!(&whole, &split);
+            prop_assert_eq!(whole.len(), tokens.len() + 1);
+            prop_assert!(matches!(whole.last(), Some(Ok(ChatEvent::Done(_)))));
+        }
+
+        #[test]
+        fn arbitrary_sse_bytes_never_panic_and_always_end(
+            bytes in proptest::collection::vec(any::<u8>(), 0..3000),
+        ) {
+            let events = run(&[&bytes]);
+            let ends = events.iter().filter(|e| matches!(e, Err(_) | Ok(ChatEvent::Done(_)))).count();
+            prop_assert_eq!(ends, 1);
+        }
+    }
 }

@@ -604,3 +604,52 @@ async fn split_writes_reach_the_socket_as_separate_reads() {
     assert!(reads > 20, "{reads} reads");
     fake.stop().await;
 }
+
+/// One client, built once, serves many answers at the same time.
+#[tokio::test]
+async fn one_client_streams_many_answers_at_once() {
+    let fake = fake().await;
+    fake.set_token_delay(Duration::from_millis(1));
+    let ollama = client(&fake);
+    let answers = futures::future::join_all((0..16).map(|_| ask(&ollama, "llama3.2:3b"))).await;
+    for answer in answers {
+        assert_eq!(answer.error, None);
+        assert_eq!(answer.text(), DEFAULT_ANSWER);
+    }
+    assert_eq!(fake.requests("/api/chat"), 16);
+    fake.stop().await;
+}
+
+/// A request body the fake refuses gets Ollama's 400 shape; the client quotes it.
+#[tokio::test]
+async fn the_fake_answers_bad_requests_as_ollama_does() {
+    let fake = fake().await;
+    let http = reqwest::Client::new();
+    for (path, body) in [
+        ("/api/chat", "not json"),
+        ("/api/chat", r#"{"messages":[]}"#),
+        ("/api/chat", r#"{"model":"llama3.2:3b","messages":"hi"}"#),
+        ("/api/embed", r#"{"model":"nomic-embed-text","input":3}"#),
+        ("/v1/embeddings", r#"[]"#),
+    ] {
+        let response = http
+            .post(format!("{}{path}", fake.url()))
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(response.status(), 400, "{path} {body}");
+        let json: serde_json::Value = response.json().await.expect("json");
+        assert!(
+            json["error"].is_string() || json["error"]["message"].is_string(),
+            "{json}"
+        );
+    }
+    let response = http
+        .get(format!("{}/api/nothing", fake.url()))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), 404);
+    fake.stop().await;
+}
