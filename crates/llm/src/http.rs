@@ -160,9 +160,15 @@ pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
 /// `{"error": {"message": "…"}}`, or a short plain-text body; else the status's reason.
 pub(crate) async fn error_message(response: &mut Response, stall: Duration) -> String {
     let status = response.status();
-    let body = read_body(response, ERROR_BODY_LIMIT, stall, "an error")
-        .await
-        .unwrap_or_default();
+    let mut body = Vec::new();
+    // The start of an over-long error body still says what went wrong.
+    while body.len() < ERROR_BODY_LIMIT {
+        match next_chunk(response, stall, "an error").await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(ERROR_BODY_LIMIT);
     message_from_body(status, &body)
 }
 

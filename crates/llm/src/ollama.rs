@@ -239,11 +239,11 @@ struct LineMessage {
     content: String,
 }
 
-/// Turns one NDJSON line of `/api/chat` into what the caller sees; `Ok(None)` for a line
-/// with nothing to show (a blank line, an empty token).
-pub(crate) fn parse_chat_line(line: &[u8]) -> Result<Option<ChatEvent>, LlmError> {
+/// Turns one NDJSON line of `/api/chat` into what the caller sees: nothing (a blank line,
+/// an empty token), a token, or — on the last line — its text if any, then `Done`.
+pub(crate) fn parse_chat_line(line: &[u8]) -> Result<Vec<ChatEvent>, LlmError> {
     if line.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
+        return Ok(Vec::new());
     }
     let line: ChatLine = http::parse_json(line, "the chat answer")?;
     if let Some(error) = line.error {
@@ -252,13 +252,16 @@ pub(crate) fn parse_chat_line(line: &[u8]) -> Result<Option<ChatEvent>, LlmError
             detail: format!("the model server reported: {}", http::clip(&error, 300)),
         });
     }
+    let mut events = Vec::new();
+    // The last line usually has empty content; a non-streamed answer (a proxy that dropped
+    // `stream`) carries the whole text there.
+    if let Some(m) = line.message.filter(|m| !m.content.is_empty()) {
+        events.push(ChatEvent::Token(m.content));
+    }
     if line.done {
-        return Ok(Some(ChatEvent::Done(line.stats)));
+        events.push(ChatEvent::Done(line.stats));
     }
-    match line.message {
-        Some(m) if !m.content.is_empty() => Ok(Some(ChatEvent::Token(m.content))),
-        _ => Ok(None),
-    }
+    Ok(events)
 }
 
 /// The state behind a [`ChatStream`]: the open response, the framing, and what is decoded
@@ -340,10 +343,11 @@ impl NdjsonChat {
             return;
         }
         match parse_chat_line(line) {
-            Ok(None) => {}
-            Ok(Some(event)) => {
-                self.done = matches!(event, ChatEvent::Done(_));
-                out.push_back(Ok(event));
+            Ok(events) => {
+                for event in events {
+                    self.done = matches!(event, ChatEvent::Done(_));
+                    out.push_back(Ok(event));
+                }
             }
             Err(err) => {
                 self.done = true;
@@ -511,14 +515,18 @@ pub(crate) mod tests {
         let token = br#"{"model":"m","created_at":"x","message":{"role":"assistant","content":"Hi"},"done":false}"#;
         assert_eq!(
             parse_chat_line(token).expect("ok"),
-            Some(ChatEvent::Token("Hi".into()))
+            vec![ChatEvent::Token("Hi".into())]
         );
         let done = br#"{"model":"m","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":5,"eval_count":2}"#;
-        let Some(ChatEvent::Done(stats)) = parse_chat_line(done).expect("ok") else {
+        let [ChatEvent::Done(stats)] = &parse_chat_line(done).expect("ok")[..] else {
             panic!("not done");
         };
         assert_eq!(stats.done_reason.as_deref(), Some("stop"));
         assert_eq!(stats.eval_count, Some(2));
+        let whole = br#"{"message":{"role":"assistant","content":"All at once"},"done":true}"#;
+        let events = parse_chat_line(whole).expect("ok");
+        assert_eq!(events[0], ChatEvent::Token("All at once".into()));
+        assert!(matches!(events[1], ChatEvent::Done(_)));
         assert!(matches!(
             parse_chat_line(br#"{"error":"out of memory"}"#),
             Err(LlmError::Interrupted { .. })

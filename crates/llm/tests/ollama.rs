@@ -271,12 +271,29 @@ async fn http_500s_carry_ollamas_message_then_recover() {
         matches!(&err, LlmError::Status { status: 502, message, .. } if message == "Bad Gateway"),
         "{err:?}"
     );
-    let long = format!("{{\"error\":\"{}\"}}", "x".repeat(100_000));
-    fake.push_raw_reply("/api/tags", RawReply::new(500, "application/json", long));
+    let long = |n| format!("{{\"error\":\"{}\"}}", "x".repeat(n));
+    fake.push_raw_reply(
+        "/api/tags",
+        RawReply::new(500, "application/json", long(10_000)),
+    );
+    let err = ollama.models().await.expect_err("500");
+    assert!(
+        matches!(&err, LlmError::Status { message, .. } if message.starts_with("xxx") && message.chars().count() <= 301),
+        "{err:?}"
+    );
+    // Beyond what is read of an error body, the start of it is quoted, still cut.
+    fake.push_raw_reply(
+        "/api/tags",
+        RawReply::new(500, "application/json", long(1_000_000)),
+    );
     let err = ollama.models().await.expect_err("500");
     assert!(
         matches!(&err, LlmError::Status { message, .. } if message.chars().count() <= 301),
         "{err:?}"
+    );
+    assert!(
+        ollama.models().await.is_ok(),
+        "the connection after a half-read error body"
     );
     fake.stop().await;
 }
