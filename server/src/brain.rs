@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use workbench_brain::{Brain, BrainOptions};
 use workbench_config::{BrainConfig, Config};
-use workbench_llm::{ChatModel, Embedder};
+use workbench_llm::{ChatModel, Embedder, Ollama, OllamaOptions};
 
 pub use conversations::Conversations;
 
@@ -85,11 +85,23 @@ type Clients = (Option<Arc<dyn ChatModel>>, Option<Arc<dyn Embedder>>);
 
 /// The model server's clients, when one is configured.
 fn model_clients(config: &BrainConfig) -> anyhow::Result<Clients> {
-    let Some(_url) = config.parsed_ollama_url() else {
+    let Some(url) = config.parsed_ollama_url() else {
         return Ok((None, None));
     };
-    // Wired to workbench_llm::Ollama when that client lands.
-    Ok((None, None))
+    let timeout = Duration::from_secs(config.request_timeout_secs);
+    let ollama = Ollama::new(
+        url.as_str(),
+        OllamaOptions {
+            request_timeout: timeout,
+            stall_timeout: timeout,
+            embed_model: config.embed_model.clone(),
+            embed_dimensions: Some(config.embed_dimensions).filter(|d| *d > 0),
+            ..OllamaOptions::default()
+        },
+    )?;
+    tracing::info!(url = ollama.url(), "brain: model server configured");
+    let ollama = Arc::new(ollama);
+    Ok((Some(ollama.clone()), Some(ollama)))
 }
 
 /// Indexes at start-up and again whenever the Resources library changes or, for notes

@@ -414,3 +414,177 @@ mod access {
             .assert_status(StatusCode::FORBIDDEN);
     }
 }
+
+mod with_a_model_server {
+    use std::time::Duration;
+
+    use http::StatusCode;
+    use serde_json::json;
+    use workbench_config::{BrainConfig, Config};
+    use workbench_llm::{FakeConfig, FakeHandle, FakeOllama};
+
+    use super::support::TestApp;
+    use super::{ask, events, kinds};
+
+    async fn app_with_fake(timeout_secs: u64) -> (TestApp, FakeHandle) {
+        let fake = FakeOllama::start(FakeConfig::default())
+            .await
+            .expect("start the fake");
+        let app = TestApp::with_config(Config {
+            brain: BrainConfig {
+                ollama_url: Some(fake.url()),
+                request_timeout_secs: timeout_secs,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        (app, fake)
+    }
+
+    #[tokio::test]
+    async fn the_answer_streams_from_the_model_with_citations() {
+        let (app, fake) = app_with_fake(10).await;
+        fake.set_split_writes(Some(3));
+        app.state().brain.index.index(false).await.expect("index");
+        let res = ask(&app, json!({ "question": "restart nginx with s6-svc" })).await;
+        res.assert_status(StatusCode::OK);
+        let ev = events(&res.body);
+        let k = kinds(&ev);
+        assert_eq!(k[..2], ["start", "sources"], "{}", res.body);
+        assert_eq!(k.last(), Some(&"done"), "{}", res.body);
+        assert!(
+            k.iter().filter(|t| **t == "token").count() > 5,
+            "{}",
+            res.body
+        );
+        assert_eq!(ev[0]["model"], "llama3.2:3b");
+        assert_eq!(ev[1]["hybrid"], true, "{}", res.body);
+        let html = ev.last().and_then(|e| e["html"].as_str()).unwrap_or("");
+        assert!(html.contains("<strong>"), "{html}");
+        assert!(
+            html.contains("title="),
+            "citation links carry the excerpt: {html}"
+        );
+        assert_eq!(fake.requests("/api/chat"), 1);
+    }
+
+    #[tokio::test]
+    async fn a_model_that_dies_or_stalls_leaves_what_arrived_and_an_error() {
+        let (app, fake) = app_with_fake(2).await;
+        fake.set_die_after(Some(4));
+        let res = ask(&app, json!({ "question": "backups" })).await;
+        let ev = events(&res.body);
+        let last = ev.last().expect("events");
+        assert_eq!(last["type"], "error", "{}", res.body);
+        assert!(
+            !last["html"].as_str().unwrap_or("").is_empty(),
+            "{}",
+            res.body
+        );
+        assert!(
+            last["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("stopped in the middle"),
+            "{}",
+            res.body
+        );
+
+        fake.set_die_after(None);
+        fake.set_stall_after(Some(3));
+        let started = std::time::Instant::now();
+        let res = ask(&app, json!({ "question": "backups" })).await;
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let ev = events(&res.body);
+        let last = ev.last().expect("events");
+        assert_eq!(last["type"], "error", "{}", res.body);
+        assert!(
+            !last["html"].as_str().unwrap_or("").is_empty(),
+            "{}",
+            res.body
+        );
+        // Both half answers are kept, marked.
+        let id = ev[0]["conversation_id"].as_i64().expect("id");
+        let conv = app
+            .get(&format!("/api/brain/conversations/{id}"))
+            .send()
+            .await
+            .json();
+        assert!(conv["messages"][1]["error"].is_string(), "{conv}");
+    }
+
+    #[tokio::test]
+    async fn a_model_server_that_fails_falls_back_to_the_passages() {
+        let (app, fake) = app_with_fake(5).await;
+        fake.fail_next(10);
+        let res = ask(&app, json!({ "question": "kubernetes pod logs" })).await;
+        let ev = events(&res.body);
+        assert_eq!(
+            kinds(&ev),
+            ["start", "sources", "notice", "token", "done"],
+            "{}",
+            res.body
+        );
+        assert!(
+            ev[2]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("best passages"),
+            "{}",
+            res.body
+        );
+    }
+
+    #[tokio::test]
+    async fn the_model_list_comes_from_the_server_and_only_its_models_can_be_chosen() {
+        let (app, _fake) = app_with_fake(5).await;
+        let v = app.get("/api/brain/models").send().await.json();
+        assert_eq!(v["connected"], true);
+        let names: Vec<&str> = v["models"]
+            .as_array()
+            .expect("models")
+            .iter()
+            .filter_map(|m| m["name"].as_str())
+            .collect();
+        assert!(names.contains(&"llama3.2:3b"), "{v}");
+        let put = |model: &str| {
+            app.request(http::Method::PUT, "/api/brain/model")
+                .header("content-type", "application/json")
+                .body(json!({ "model": model }).to_string())
+                .send()
+        };
+        put("no-such:model")
+            .await
+            .assert_status(StatusCode::BAD_REQUEST);
+        let other = names
+            .iter()
+            .find(|n| **n != "llama3.2:3b")
+            .expect("a second model");
+        put(other).await.assert_status(StatusCode::OK);
+        assert_eq!(
+            app.get("/api/brain/models").send().await.json()["selected"],
+            *other
+        );
+    }
+
+    #[tokio::test]
+    async fn a_model_server_that_is_down_is_explained() {
+        let app = TestApp::with_config(Config {
+            brain: BrainConfig {
+                ollama_url: Some(workbench_auth::testing::dead_url()),
+                request_timeout_secs: 2,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+        let v = app.get("/api/brain/models").send().await.json();
+        assert!(
+            v["problem"].as_str().unwrap_or("").contains("Ollama"),
+            "{v}"
+        );
+        let res = ask(&app, json!({ "question": "restic" })).await;
+        let ev = events(&res.body);
+        assert_eq!(ev[2]["type"], "notice", "{}", res.body);
+        assert_eq!(ev.last().map(|e| e["type"].clone()), Some(json!("done")));
+    }
+}
