@@ -3,7 +3,7 @@ import { defineConfig } from '@playwright/test';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ACCESS_PORT, E2E_AUDIENCE, HOMELAB_FIXTURE_PORT, HOMELAB_PORT } from './homelab-ports';
+import { ACCESS_PORT, BRAIN_PORT, E2E_AUDIENCE, FAKE_OLLAMA_PORT, HOMELAB_FIXTURE_PORT, HOMELAB_PORT } from './homelab-ports';
 
 const PORT = Number(process.env.WORKBENCH_E2E_PORT ?? 3100);
 const root = path.resolve(__dirname, '..');
@@ -87,6 +87,27 @@ export default defineConfig({
         WORKBENCH_AUTH__CERTS_URL: `http://127.0.0.1:${HOMELAB_FIXTURE_PORT}/cdn-cgi/access/certs`,
         // Nothing listens there: the Code tab's "does not answer" panel.
         WORKBENCH_CODE__URL: 'http://127.0.0.1:3199/',
+        RUST_LOG: 'warn',
+      },
+    },
+    // The Brain against a fake Ollama that follows its documented API (tokens 30 ms apart so
+    // streaming shows; embedding batches 40 ms apart so an index run's progress shows).
+    {
+      command: `${root}/target/debug/examples/fake-ollama --addr 127.0.0.1:${FAKE_OLLAMA_PORT} --token-delay-ms 30 --embed-delay-ms 40`,
+      url: `http://127.0.0.1:${FAKE_OLLAMA_PORT}/api/version`,
+      reuseExistingServer: false,
+    },
+    {
+      command: `${root}/target/release/workbench serve`,
+      cwd: root,
+      url: `http://127.0.0.1:${BRAIN_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      env: {
+        WORKBENCH_SERVER__ADDR: `127.0.0.1:${BRAIN_PORT}`,
+        WORKBENCH_SERVER__SITE_ROOT: `${root}/target/site`,
+        WORKBENCH_SERVER__DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'workbench-e2e-brain-')),
+        WORKBENCH_BRAIN__OLLAMA_URL: `http://127.0.0.1:${FAKE_OLLAMA_PORT}`,
         RUST_LOG: 'warn',
       },
     },

@@ -25,4 +25,6 @@ timed "cargo test (server)" cargo test -p server -- --test-threads=1
 timed "deploy files" tools/test-deploy.sh
 timed "release build" make --no-print-directory build
 timed "content check" "$ROOT/target/release/workbench" content check
+# The fake Ollama the Brain specs talk to (Ollama itself cannot run here).
+timed "fake model server" cargo build -p workbench-llm --features testing --example fake-ollama
 timed "playwright" npx playwright test --config end2end/playwright.config.ts

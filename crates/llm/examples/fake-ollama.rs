@@ -19,6 +19,9 @@ struct Args {
     /// Pause before each streamed token, so streaming is visible in a browser.
     #[arg(long, default_value_t = 25)]
     token_delay_ms: u64,
+    /// Pause before answering each embedding batch, so an index run's progress is visible.
+    #[arg(long, default_value_t = 0)]
+    embed_delay_ms: u64,
     /// The size of the embedding vectors when a request names no `dimensions`.
     #[arg(long, default_value_t = 768, value_parser = clap::value_parser!(u32).range(1..=65536))]
     dims: u32,
@@ -60,6 +63,7 @@ async fn run(args: Args) -> std::io::Result<()> {
     .map_err(|err| {
         std::io::Error::new(err.kind(), format!("cannot listen on {}: {err}", args.addr))
     })?;
+    fake.set_embed_delay(Duration::from_millis(args.embed_delay_ms));
     println!("listening on {}", fake.url());
     std::io::stdout().flush()?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
