@@ -41,7 +41,11 @@ fn options() -> Options {
 }
 
 enum BlockKind {
-    Heading { level: usize, text: String, id: String },
+    Heading {
+        level: usize,
+        text: String,
+        id: String,
+    },
     /// Never split.
     Code,
     Other,
@@ -160,7 +164,10 @@ impl Builder<'_> {
     }
 
     fn anchor(&self) -> String {
-        self.path.last().map(|(_, _, id)| id.clone()).unwrap_or_default()
+        self.path
+            .last()
+            .map(|(_, _, id)| id.clone())
+            .unwrap_or_default()
     }
 
     /// Ends the current chunk at `at` (a block boundary) if it has any text.
@@ -393,7 +400,10 @@ mod tests {
         check_code_whole(&md, &chunks);
         for c in &chunks {
             let len = c.range.len();
-            assert!(len <= MAX_CHUNK || md[c.range.clone()].contains("```"), "{len}");
+            assert!(
+                len <= MAX_CHUNK || md[c.range.clone()].contains("```"),
+                "{len}"
+            );
             assert_eq!(c.heading, "A");
         }
         assert!(chunks.len() >= 3);

@@ -55,7 +55,11 @@ pub fn batches(todo: &[Todo], max_chars: usize, max_inputs: usize) -> Vec<std::o
 }
 
 /// A batch's vectors, checked: one per input, all of one dimension, finite.
-fn check_vectors(inputs: usize, vectors: &[Vec<f32>], want: Option<usize>) -> Result<usize, String> {
+fn check_vectors(
+    inputs: usize,
+    vectors: &[Vec<f32>],
+    want: Option<usize>,
+) -> Result<usize, String> {
     if vectors.len() != inputs {
         return Err(format!(
             "the model returned {} vectors for {inputs} inputs",
@@ -153,7 +157,8 @@ fn finish(
     // Rewrite the batches that hold vectors of deleted text (or a key twice).
     let mut rewrite: Vec<(i64, i64, Vec<usize>)> = Vec::new();
     {
-        let mut stmt = tx.prepare("SELECT id, generation, hashes FROM brain_vectors ORDER BY id")?;
+        let mut stmt =
+            tx.prepare("SELECT id, generation, hashes FROM brain_vectors ORDER BY id")?;
         let mut rows = stmt.query([])?;
         let mut seen: HashSet<(i64, [u8; 16])> = HashSet::new();
         while let Some(r) = rows.next()? {
@@ -307,6 +312,35 @@ impl Brain {
             let embed_started = Instant::now();
             // Dimension is learned from the first answer of the run.
             let mut dims_known = false;
+            if todo.is_empty()
+                && let Some(g) = genr
+            {
+                // Nothing to embed, but the model may now answer in another dimension
+                // (same name, new `dimensions`): one short probe finds out.
+                let probe = ["dimension probe".to_string()];
+                match embed_with_retries(embedder.as_ref(), &probe, self.options.request_timeout, 0)
+                    .await
+                {
+                    Ok(v) if v.len() == 1 && !v[0].is_empty() && v[0].len() != g.dims => {
+                        let dims = v[0].len();
+                        let model_c = model.clone();
+                        let (ng, rest) = blocking(&self.db, move |c| {
+                            let ng =
+                                plan::get_or_create_generation(c, &model_c, dims, format.as_str())?;
+                            Ok((ng, plan::todo(c, Some(ng.id))?))
+                        })
+                        .await?;
+                        genr = Some(ng);
+                        todo = rest;
+                        total = todo.len();
+                        dims_known = true;
+                    }
+                    Ok(_) => dims_known = true,
+                    Err(error) => {
+                        tracing::warn!(%error, "the embedding model did not answer a probe")
+                    }
+                }
+            }
             let mut queue = batches(
                 &todo,
                 self.options.batch_max_chars,
@@ -324,7 +358,11 @@ impl Brain {
                 )
                 .await
                 .and_then(|v| {
-                    let want = if dims_known { genr.map(|g| g.dims) } else { None };
+                    let want = if dims_known {
+                        genr.map(|g| g.dims)
+                    } else {
+                        None
+                    };
                     check_vectors(inputs.len(), &v, want).map(|d| (v, d))
                 });
                 match outcome {
@@ -342,7 +380,11 @@ impl Brain {
                             };
                             commit_batch(c, g.id, &hashes, &blob)?;
                             // A new generation needs every chunk, not only the planned ones.
-                            let rest = if switch { Some(plan::todo(c, Some(g.id))?) } else { None };
+                            let rest = if switch {
+                                Some(plan::todo(c, Some(g.id))?)
+                            } else {
+                                None
+                            };
                             Ok((g, rest))
                         })
                         .await?;

@@ -182,14 +182,23 @@ pub(crate) struct Db {
 }
 
 impl Db {
-    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, BrainError> {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, BrainError> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        let mut conn = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut conn).map_err(|e| BrainError::Store(e.to_string()))
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, BrainError> {
-        let conn = self.reader.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let conn = self
+            .reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&conn).map_err(|e| BrainError::Store(e.to_string()))
     }
 }
@@ -225,9 +234,8 @@ impl Brain {
             ))
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                BrainError::Store(format!("cannot create {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| BrainError::Store(format!("cannot create {}: {e}", dir.display())))?;
         }
         let mut writer = schema::open(path).map_err(wrap)?;
         schema::migrate(&mut writer).map_err(wrap)?;
@@ -256,7 +264,11 @@ impl Brain {
             {
                 status.progress.message = format!(
                     "The index was built with {}; run an index to build vectors for {model}",
-                    status.active.as_ref().map(|g| g.model.as_str()).unwrap_or_default()
+                    status
+                        .active
+                        .as_ref()
+                        .map(|g| g.model.as_str())
+                        .unwrap_or_default()
                 );
             }
         } else if status.progress.message.is_empty() {
@@ -356,8 +368,8 @@ fn status_of(conn: &Connection) -> rusqlite::Result<IndexStatus> {
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let active = generation_info(conn, true)?;
-    let building = generation_info(conn, false)?
-        .filter(|b| active.as_ref().is_none_or(|a| b.id > a.id));
+    let building =
+        generation_info(conn, false)?.filter(|b| active.as_ref().is_none_or(|a| b.id > a.id));
     let failed_batches: i64 =
         conn.query_row("SELECT count(*) FROM brain_failed", [], |r| r.get(0))?;
     Ok(IndexStatus {

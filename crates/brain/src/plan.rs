@@ -110,7 +110,8 @@ pub fn sync(
                     id
                 }
                 None => {
-                    insert_doc.execute(params![d.source, d.key, d.url, d.title, hash, d.markdown])?;
+                    insert_doc
+                        .execute(params![d.source, d.key, d.url, d.title, hash, d.markdown])?;
                     tx.last_insert_rowid()
                 }
             };
@@ -224,9 +225,8 @@ pub fn todo(conn: &Connection, genr: Option<i64>) -> rusqlite::Result<Vec<Todo>>
     let mut wanted: Vec<(i64, [u8; 16], usize, usize, String)> = Vec::new();
     let mut seen = HashSet::new();
     {
-        let mut stmt = conn.prepare(
-            "SELECT doc, hash, start, len, heading FROM brain_chunks ORDER BY doc, ord",
-        )?;
+        let mut stmt = conn
+            .prepare("SELECT doc, hash, start, len, heading FROM brain_chunks ORDER BY doc, ord")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let Some(h) = split_hashes(r.get_ref(1)?.as_blob()?).next() else {

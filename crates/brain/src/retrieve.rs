@@ -28,7 +28,11 @@ pub fn fts_query(question: &str) -> Option<String> {
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
     {
-        let w: String = word.chars().take(MAX_TERM_CHARS).flat_map(char::to_lowercase).collect();
+        let w: String = word
+            .chars()
+            .take(MAX_TERM_CHARS)
+            .flat_map(char::to_lowercase)
+            .collect();
         if !terms.contains(&w) {
             terms.push(w);
         }
@@ -115,31 +119,41 @@ pub fn passages(conn: &Connection, ranked: &[(i64, f32)]) -> rusqlite::Result<Ve
     Ok(out)
 }
 
-/// The generation searches use for `model`: its newest complete one, else the one being
-/// built (partial vectors still help).
+/// The generation searches use for `model` at `dims`: its newest complete one, else the one
+/// being built (partial vectors still help).
 pub fn search_generation(
     conn: &Connection,
     model: &str,
-) -> rusqlite::Result<Option<(i64, usize, VectorFormat)>> {
+    dims: usize,
+) -> rusqlite::Result<Option<(i64, VectorFormat)>> {
     conn.query_row(
-        "SELECT id, dims, format FROM brain_generations WHERE model = ?1
+        "SELECT id, format FROM brain_generations WHERE model = ?1 AND dims = ?2
          ORDER BY complete DESC, id DESC LIMIT 1",
+        params![model, dims as i64],
+        |r| Ok((r.get(0)?, VectorFormat::parse(&r.get::<_, String>(1)?))),
+    )
+    .optional()
+}
+
+/// The dimension of `model`'s newest generation, to explain a mismatch.
+fn other_dims(conn: &Connection, model: &str) -> rusqlite::Result<Option<usize>> {
+    conn.query_row(
+        "SELECT dims FROM brain_generations WHERE model = ?1 ORDER BY complete DESC, id DESC LIMIT 1",
         [model],
-        |r| {
-            Ok((
-                r.get(0)?,
-                r.get::<_, i64>(1)? as usize,
-                VectorFormat::parse(&r.get::<_, String>(2)?),
-            ))
-        },
+        |r| Ok(r.get::<_, i64>(0)? as usize),
     )
     .optional()
 }
 
 impl Db {
     /// The in-memory matrix for `model`, reloaded when the store changed under it.
-    pub(crate) fn matrix(&self, conn: &Connection, model: &str) -> rusqlite::Result<Option<Arc<Matrix>>> {
-        let Some((genr, dims, format)) = search_generation(conn, model)? else {
+    pub(crate) fn matrix(
+        &self,
+        conn: &Connection,
+        model: &str,
+        dims: usize,
+    ) -> rusqlite::Result<Option<Arc<Matrix>>> {
+        let Some((genr, format)) = search_generation(conn, model, dims)? else {
             return Ok(None);
         };
         let epoch = schema::epoch(conn)?;
@@ -154,14 +168,25 @@ impl Db {
         {
             return Ok(Some(m.clone()));
         }
-        let m = Arc::new(Matrix::load(conn, epoch, genr, model.to_string(), dims, format)?);
+        let m = Arc::new(Matrix::load(
+            conn,
+            epoch,
+            genr,
+            model.to_string(),
+            dims,
+            format,
+        )?);
         *cache = Some(m.clone());
         Ok(Some(m))
     }
 }
 
 impl Brain {
-    pub(crate) async fn retrieve_impl(&self, query: &str, k: usize) -> Result<Retrieval, BrainError> {
+    pub(crate) async fn retrieve_impl(
+        &self,
+        query: &str,
+        k: usize,
+    ) -> Result<Retrieval, BrainError> {
         let k = k.clamp(1, 100);
         let query_vec: Result<Vec<f32>, String> = match &self.embedder {
             None => Err(
@@ -193,28 +218,22 @@ impl Brain {
                 let keyword = bm25(conn, &query, CANDIDATES)?;
                 let mode_and_vector = match (query_vec, model) {
                     (Ok(q), Some(model)) => {
-                        match db.matrix(conn, &model)? {
-                            Some(m) if m.len() > 0 && m.dims == q.len() => {
+                        match db.matrix(conn, &model, q.len())? {
+                            Some(m) if m.len() > 0 => {
                                 (RetrievalMode::Hybrid, m.top(&q, CANDIDATES))
                             }
-                            Some(m) if m.len() > 0 => (
-                                RetrievalMode::KeywordOnly {
-                                    reason: format!(
-                                        "the index holds {}-dimensional vectors but the model now returns {}; run an index to rebuild them",
-                                        m.dims,
+                            _ => {
+                                let reason = match other_dims(conn, &model)? {
+                                    Some(d) if d != q.len() => format!(
+                                        "the index holds {d}-dimensional vectors but {model} now returns {}; run an index to rebuild them",
                                         q.len()
                                     ),
-                                },
-                                Vec::new(),
-                            ),
-                            _ => (
-                                RetrievalMode::KeywordOnly {
-                                    reason: format!(
+                                    _ => format!(
                                         "no vectors for {model} yet; run an index (Brain → Index) to search by meaning"
                                     ),
-                                },
-                                Vec::new(),
-                            ),
+                                };
+                                (RetrievalMode::KeywordOnly { reason }, Vec::new())
+                            }
                         }
                     }
                     (Err(reason), _) => (RetrievalMode::KeywordOnly { reason }, Vec::new()),
@@ -259,8 +278,14 @@ mod tests {
         let long = "x".repeat(10_000);
         let q = fts_query(&long).unwrap_or_default();
         assert!(q.len() < 100);
-        let many = (0..5000).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
-        assert_eq!(fts_query(&many).map(|q| q.matches(" OR ").count()), Some(MAX_TERMS - 1));
+        let many = (0..5000)
+            .map(|i| format!("w{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(
+            fts_query(&many).map(|q| q.matches(" OR ").count()),
+            Some(MAX_TERMS - 1)
+        );
     }
 
     #[test]

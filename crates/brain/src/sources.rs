@@ -80,7 +80,10 @@ pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Vec<SourceDo
     let canon_root = match root.canonicalize() {
         Ok(p) => p,
         Err(e) => {
-            problem(root, format!("cannot read the notes folder: {e}; check brain.dirs"));
+            problem(
+                root,
+                format!("cannot read the notes folder: {e}; check brain.dirs"),
+            );
             return Vec::new();
         }
     };
@@ -89,9 +92,7 @@ pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Vec<SourceDo
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.')
-        });
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -131,7 +132,10 @@ pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Vec<SourceDo
             continue;
         };
         let Some(rel) = rel_key(rel) else {
-            problem(path, "a file name that is not valid UTF-8; rename it".into());
+            problem(
+                path,
+                "a file name that is not valid UTF-8; rename it".into(),
+            );
             continue;
         };
         match std::fs::metadata(&real) {

@@ -120,7 +120,8 @@ impl Matrix {
         }
         let mut data = Vec::with_capacity(chunk_of.len() * dims);
         let mut chunk_ids = Vec::with_capacity(chunk_of.len());
-        let mut stmt = conn.prepare("SELECT hashes, vectors FROM brain_vectors WHERE generation = ?1")?;
+        let mut stmt =
+            conn.prepare("SELECT hashes, vectors FROM brain_vectors WHERE generation = ?1")?;
         let mut rows = stmt.query([genr])?;
         let row_bytes = dims * format.width();
         while let Some(r) = rows.next()? {
