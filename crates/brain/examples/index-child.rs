@@ -35,7 +35,9 @@ async fn main() -> Result<(), String> {
     let store = PathBuf::from(args.next().ok_or(usage)?);
     let corpus = PathBuf::from(args.next().ok_or(usage)?);
     let delay: u64 = match args.next() {
-        Some(d) => d.parse().map_err(|_| format!("not a number of ms: {d}; {usage}"))?,
+        Some(d) => d
+            .parse()
+            .map_err(|_| format!("not a number of ms: {d}; {usage}"))?,
         None => 0,
     };
     let embedder = Arc::new(Slowed {

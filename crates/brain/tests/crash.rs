@@ -11,12 +11,56 @@ use rand::{Rng, SeedableRng};
 use rusqlite::Connection;
 
 const WORDS: &[&str] = &[
-    "docker", "compose", "volume", "network", "restart", "policy", "backup", "restore",
-    "traefik", "certificate", "proxy", "tunnel", "cloudflare", "access", "token", "secret",
-    "kubernetes", "pod", "service", "ingress", "helm", "chart", "values", "namespace",
-    "storage", "snapshot", "zfs", "raid", "disk", "mount", "bind", "permission", "user",
-    "group", "systemd", "timer", "cron", "log", "journal", "metrics", "prometheus",
-    "grafana", "alert", "dns", "resolver", "upstream", "cache", "memory", "cpu", "limit",
+    "docker",
+    "compose",
+    "volume",
+    "network",
+    "restart",
+    "policy",
+    "backup",
+    "restore",
+    "traefik",
+    "certificate",
+    "proxy",
+    "tunnel",
+    "cloudflare",
+    "access",
+    "token",
+    "secret",
+    "kubernetes",
+    "pod",
+    "service",
+    "ingress",
+    "helm",
+    "chart",
+    "values",
+    "namespace",
+    "storage",
+    "snapshot",
+    "zfs",
+    "raid",
+    "disk",
+    "mount",
+    "bind",
+    "permission",
+    "user",
+    "group",
+    "systemd",
+    "timer",
+    "cron",
+    "log",
+    "journal",
+    "metrics",
+    "prometheus",
+    "grafana",
+    "alert",
+    "dns",
+    "resolver",
+    "upstream",
+    "cache",
+    "memory",
+    "cpu",
+    "limit",
 ];
 
 fn corpus(root: &Path, files: usize, sections: usize, seed: u64) {
@@ -27,7 +71,9 @@ fn corpus(root: &Path, files: usize, sections: usize, seed: u64) {
         for s in 0..sections {
             md.push_str(&format!("## Section {s} of {f}\n\n"));
             for _ in 0..2 {
-                let words: Vec<&str> = (0..70).map(|_| WORDS[rng.random_range(0..WORDS.len())]).collect();
+                let words: Vec<&str> = (0..70)
+                    .map(|_| WORDS[rng.random_range(0..WORDS.len())])
+                    .collect();
                 md.push_str(&words.join(" "));
                 md.push_str(".\n\n");
             }
@@ -35,7 +81,11 @@ fn corpus(root: &Path, files: usize, sections: usize, seed: u64) {
                 md.push_str("```yaml\nservices:\n  app:\n    image: nginx\n    restart: unless-stopped\n```\n\n");
             }
         }
-        let dir = if f % 3 == 0 { root.join("sub") } else { root.to_path_buf() };
+        let dir = if f % 3 == 0 {
+            root.join("sub")
+        } else {
+            root.to_path_buf()
+        };
         std::fs::write(dir.join(format!("doc-{f}.md")), md).expect("write");
     }
 }
@@ -69,13 +119,27 @@ fn spawn(store: &Path, corpus: &Path, delay_ms: u64) -> std::process::Child {
 
 type Chunks = Vec<(String, String, i64, Vec<u8>, i64, i64, String, String)>;
 
-/// Everything an index is: the chunk set, the generation, the vectors by key.
-fn snapshot(path: &Path) -> (Chunks, Vec<(String, i64, bool)>, BTreeMap<Vec<u8>, Vec<u8>>, Vec<i64>) {
+/// Everything an index is: the chunk set, the generations, the vectors by key, and a few
+/// full-text counts.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    chunks: Chunks,
+    gens: Vec<(String, i64, bool)>,
+    vectors: BTreeMap<Vec<u8>, Vec<u8>>,
+    fts: Vec<i64>,
+}
+
+fn snapshot(path: &Path) -> Snapshot {
     let conn = Connection::open(path).expect("open");
-    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).expect("check");
+    let ok: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("check");
     assert_eq!(ok, "ok");
-    conn.execute("INSERT INTO brain_fts(brain_fts, rank) VALUES ('integrity-check', 1)", [])
-        .expect("full-text index consistent with its table");
+    conn.execute(
+        "INSERT INTO brain_fts(brain_fts, rank) VALUES ('integrity-check', 1)",
+        [],
+    )
+    .expect("full-text index consistent with its table");
     let mut stmt = conn
         .prepare(
             "SELECT d.source, d.key, c.ord, c.hash, c.start, c.len, c.heading, c.anchor
@@ -83,18 +147,33 @@ fn snapshot(path: &Path) -> (Chunks, Vec<(String, i64, bool)>, BTreeMap<Vec<u8>,
         )
         .expect("prepare");
     let chunks: Chunks = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)))
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+            ))
+        })
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
-    let mut stmt = conn.prepare("SELECT model, dims, complete FROM brain_generations ORDER BY id").expect("prepare");
+    let mut stmt = conn
+        .prepare("SELECT model, dims, complete FROM brain_generations ORDER BY id")
+        .expect("prepare");
     let gens: Vec<(String, i64, bool)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .expect("query")
         .collect::<Result<_, _>>()
         .expect("rows");
     let mut vectors = BTreeMap::new();
-    let mut stmt = conn.prepare("SELECT n, hashes, vectors FROM brain_vectors").expect("prepare");
+    let mut stmt = conn
+        .prepare("SELECT n, hashes, vectors FROM brain_vectors")
+        .expect("prepare");
     let mut rows = stmt.query([]).expect("query");
     while let Some(r) = rows.next().expect("row") {
         let n: i64 = r.get(0).expect("n");
@@ -103,18 +182,30 @@ fn snapshot(path: &Path) -> (Chunks, Vec<(String, i64, bool)>, BTreeMap<Vec<u8>,
         assert_eq!(hashes.len(), n as usize * 16);
         let width = blob.len() / n as usize;
         for i in 0..n as usize {
-            let old = vectors.insert(hashes[i * 16..(i + 1) * 16].to_vec(), blob[i * width..(i + 1) * width].to_vec());
+            let old = vectors.insert(
+                hashes[i * 16..(i + 1) * 16].to_vec(),
+                blob[i * width..(i + 1) * width].to_vec(),
+            );
             assert!(old.is_none(), "a vector stored twice");
         }
     }
     let counts = ["docker", "zfs", "restart", "nginx", "section"]
         .iter()
         .map(|w| {
-            conn.query_row("SELECT count(*) FROM brain_fts WHERE brain_fts MATCH ?1", [w], |r| r.get(0))
-                .expect("fts")
+            conn.query_row(
+                "SELECT count(*) FROM brain_fts WHERE brain_fts MATCH ?1",
+                [w],
+                |r| r.get(0),
+            )
+            .expect("fts")
         })
         .collect();
-    (chunks, gens, vectors, counts)
+    Snapshot {
+        chunks,
+        gens,
+        vectors,
+        fts: counts,
+    }
 }
 
 #[test]
@@ -144,24 +235,46 @@ fn sigkill_at_random_points_loses_nothing_and_duplicates_nothing() {
             if killed_store.exists() {
                 let conn = Connection::open(&killed_store).expect("open");
                 let n: i64 = conn
-                    .query_row("SELECT coalesce(sum(n), 0) FROM brain_vectors", [], |r| r.get(0))
+                    .query_row("SELECT coalesce(sum(n), 0) FROM brain_vectors", [], |r| {
+                        r.get(0)
+                    })
                     .unwrap_or(0);
                 progress.push(n);
             }
         }
     }
-    assert!(kills_mid_run >= 10, "only {kills_mid_run} kills landed mid-run");
+    assert!(
+        kills_mid_run >= 10,
+        "only {kills_mid_run} kills landed mid-run"
+    );
     // Kills landed at different stages, and progress was kept across them.
     assert!(progress.windows(2).all(|w| w[0] <= w[1]), "{progress:?}");
-    let out = spawn(&killed_store, &notes, 0).wait_with_output().expect("finishes");
+    let out = spawn(&killed_store, &notes, 0)
+        .wait_with_output()
+        .expect("finishes");
     assert!(out.status.success());
-    let out = spawn(&clean_store, &notes, 0).wait_with_output().expect("finishes");
+    let out = spawn(&clean_store, &notes, 0)
+        .wait_with_output()
+        .expect("finishes");
     assert!(out.status.success());
     let line = String::from_utf8_lossy(&out.stdout).to_string();
 
-    let (chunks_a, gens_a, vectors_a, fts_a) = snapshot(&killed_store);
-    let (chunks_b, gens_b, vectors_b, fts_b) = snapshot(&clean_store);
-    assert!(chunks_b.len() >= 2_500, "corpus of a few thousand chunks: {line}");
+    let Snapshot {
+        chunks: chunks_a,
+        gens: gens_a,
+        vectors: vectors_a,
+        fts: fts_a,
+    } = snapshot(&killed_store);
+    let Snapshot {
+        chunks: chunks_b,
+        gens: gens_b,
+        vectors: vectors_b,
+        fts: fts_b,
+    } = snapshot(&clean_store);
+    assert!(
+        chunks_b.len() >= 2_500,
+        "corpus of a few thousand chunks: {line}"
+    );
     assert_eq!(chunks_a, chunks_b, "same chunk set");
     assert_eq!(gens_a, gens_b);
     assert_eq!(gens_a, vec![("hash-test".to_string(), 64, true)]);
