@@ -115,7 +115,10 @@ fn corpus(root: &Path, chunks: usize, vocab: &Vocab, rng: &mut StdRng) {
         let n = left.min(SECTIONS_PER_FILE);
         let mut md = format!("# Document {f}\n\n");
         for s in 0..n {
-            md.push_str(&format!("## {} {s}\n\n", vocab.sentence(rng, 20).trim_end_matches('.')));
+            md.push_str(&format!(
+                "## {} {s}\n\n",
+                vocab.sentence(rng, 20).trim_end_matches('.')
+            ));
             let size = rng.random_range(800..1_200);
             if s % 6 == 5 {
                 md.push_str(&vocab.sentence(rng, size / 2));
@@ -263,7 +266,10 @@ async fn main() {
     let questions: Vec<String> = (0..300)
         .map(|_| {
             let words = rng.random_range(4..12);
-            (0..words).map(|_| vocab.word(&mut rng)).collect::<Vec<_>>().join(" ")
+            (0..words)
+                .map(|_| vocab.word(&mut rng))
+                .collect::<Vec<_>>()
+                .join(" ")
         })
         .collect();
     let hybrid = Brain::open(options(&store, &notes), Some(embedder)).expect("open");
@@ -275,6 +281,9 @@ async fn main() {
     );
     let (p50, p99) = latencies(&hybrid, &questions).await;
     println!("  hybrid (BM25 + cosine, RRF), k=8: p50 {p50:.1} ms, p99 {p99:.1} ms");
+    let nonsense: Vec<String> = (0..100).map(|i| format!("zzqx{i} vvqk{i}")).collect();
+    let (p50, p99) = latencies(&hybrid, &nonsense).await;
+    println!("  hybrid with no keyword hit (vector path alone): p50 {p50:.1} ms, p99 {p99:.1} ms");
     let keyword = Brain::open(options(&store, &notes), None).expect("open");
     let (p50, p99) = latencies(&keyword, &questions).await;
     println!("  baseline BM25 alone: p50 {p50:.1} ms, p99 {p99:.1} ms");

@@ -16,13 +16,22 @@ const RRF_K: f32 = 60.0;
 const CANDIDATES: usize = 50;
 const MAX_TERMS: usize = 32;
 const MAX_TERM_CHARS: usize = 64;
+/// Below this many chunks every term is ranked, however common.
+const COMMON_FLOOR: i64 = 500;
 /// A stale matrix is reloaded at most this often while an index run commits batches.
 const RELOAD_EVERY: Duration = Duration::from_secs(10);
 
-/// The question as an FTS5 expression that cannot be a syntax error: words only, each
-/// quoted (so `AND`, `NEAR`, `*`, `"` are plain text), joined by OR; BM25 ranks chunks
-/// that match more of them higher.
-pub fn fts_query(question: &str) -> Option<String> {
+/// Words that match nearly every chunk: they cost the most to rank and weigh nothing in
+/// BM25 (its IDF is about zero for a term in half the chunks).
+const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how",
+    "i", "if", "in", "is", "it", "my", "of", "on", "or", "so", "that", "the", "this", "to", "what",
+    "when", "where", "which", "who", "why", "with", "you", "your",
+];
+
+/// The question's words, lower-cased, each once, at most `MAX_TERMS`, stop words dropped
+/// unless nothing else is left.
+pub fn terms(question: &str) -> Vec<String> {
     let mut terms: Vec<String> = Vec::new();
     for word in question
         .split(|c: char| !c.is_alphanumeric())
@@ -36,10 +45,23 @@ pub fn fts_query(question: &str) -> Option<String> {
         if !terms.contains(&w) {
             terms.push(w);
         }
-        if terms.len() >= MAX_TERMS {
+        if terms.len() >= MAX_TERMS * 4 {
             break;
         }
     }
+    let content: Vec<String> = terms
+        .iter()
+        .filter(|t| !STOP_WORDS.contains(&t.as_str()))
+        .cloned()
+        .collect();
+    let mut out = if content.is_empty() { terms } else { content };
+    out.truncate(MAX_TERMS);
+    out
+}
+
+/// Terms as an FTS5 expression that cannot be a syntax error: each quoted (so `AND`,
+/// `NEAR`, `*`, `"` are plain text), joined by `op`.
+fn expression(terms: &[String], op: &str) -> Option<String> {
     if terms.is_empty() {
         return None;
     }
@@ -48,12 +70,53 @@ pub fn fts_query(question: &str) -> Option<String> {
             .iter()
             .map(|t| format!("\"{t}\""))
             .collect::<Vec<_>>()
-            .join(" OR "),
+            .join(op),
     )
 }
 
+/// The question as a safe FTS5 expression, every term OR-ed.
+#[cfg(test)]
+pub fn fts_query(question: &str) -> Option<String> {
+    expression(&terms(question), " OR ")
+}
+
+/// BM25 over the chunks. Ranking costs a lookup per matching row, so terms found in more
+/// than a twentieth of the chunks (low IDF, high cost) are left out of the OR; when every
+/// term is that common, the chunks holding all of them are ranked instead.
 pub fn bm25(conn: &Connection, question: &str, n: usize) -> rusqlite::Result<Vec<(i64, f32)>> {
-    let Some(q) = fts_query(question) else {
+    let terms = terms(question);
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chunks: i64 = conn
+        .prepare_cached("SELECT count(*) FROM brain_chunks")?
+        .query_row([], |r| r.get(0))?;
+    let cap = (chunks / 20).max(COMMON_FLOOR);
+    let mut rare = Vec::new();
+    let mut common = Vec::new();
+    {
+        let mut count = conn.prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM brain_fts WHERE brain_fts MATCH ?1 LIMIT ?2)",
+        )?;
+        for t in terms {
+            let q = format!("\"{t}\"");
+            let df: i64 = count.query_row(params![q, cap], |r| r.get(0))?;
+            if df == 0 {
+                continue;
+            }
+            if df < cap {
+                rare.push(t);
+            } else {
+                common.push(t);
+            }
+        }
+    }
+    let expr = if !rare.is_empty() {
+        expression(&rare, " OR ")
+    } else {
+        expression(&common, " AND ")
+    };
+    let Some(q) = expr else {
         return Ok(Vec::new());
     };
     // Headings say what a chunk is about: a match there counts double.
@@ -273,8 +336,9 @@ mod tests {
         assert_eq!(fts_query("\"*()^:"), None);
         assert_eq!(
             fts_query("NEAR(a b) AND c*"),
-            Some("\"near\" OR \"a\" OR \"b\" OR \"and\" OR \"c\"".into())
+            Some("\"near\" OR \"b\" OR \"c\"".into())
         );
+        assert_eq!(fts_query("the and"), Some("\"the\" OR \"and\"".into()));
         let long = "x".repeat(10_000);
         let q = fts_query(&long).unwrap_or_default();
         assert!(q.len() < 100);
