@@ -17,6 +17,9 @@ use crate::{Brain, BrainError, Db, IndexReport, Phase, Progress, schema, sources
 /// First pause before retrying a failed batch; doubled each time.
 const BACKOFF_BASE: Duration = Duration::from_millis(200);
 const BACKOFF_MAX: Duration = Duration::from_secs(10);
+/// After this many failed batches in a row the model server is taken to be down: the run
+/// stops embedding (the rest waits for the next run) instead of failing every batch slowly.
+const GIVE_UP_AFTER: usize = 3;
 
 fn store_err(e: impl std::fmt::Display) -> BrainError {
     BrainError::Store(e.to_string())
@@ -226,7 +229,9 @@ impl Brain {
         let result = self.run_inner(rebuild, started).await;
         match &result {
             Ok(report) => {
-                let msg = if report.failed_batches > 0 {
+                let msg = if let Some(stopped) = &report.stopped {
+                    format!("Embedding {stopped}")
+                } else if report.failed_batches > 0 {
                     format!(
                         "Done with {} failed batch(es); they are retried by the next run",
                         report.failed_batches
@@ -302,6 +307,7 @@ impl Brain {
             ..IndexReport::default()
         };
 
+        let mut stopped: Option<String> = None;
         if let (Some(embedder), Some(model)) = (self.embedder.clone(), model.clone()) {
             let mut total = todo.len();
             self.publish(|p| {
@@ -347,6 +353,7 @@ impl Brain {
                 self.options.batch_max_inputs,
             );
             queue.reverse();
+            let mut in_a_row = 0;
             while let Some(range) = queue.pop() {
                 let items = &todo[range.clone()];
                 let inputs: Vec<String> = items.iter().map(|t| t.text.clone()).collect();
@@ -390,6 +397,7 @@ impl Brain {
                         .await?;
                         genr = Some(g);
                         report.embedded += items.len();
+                        in_a_row = 0;
                         if let Some(rest) = rest {
                             todo = rest;
                             queue = batches(
@@ -404,6 +412,14 @@ impl Brain {
                     Err(error) => {
                         tracing::warn!(%error, inputs = items.len(), "embedding batch failed; recorded for the next run");
                         report.failed_batches += 1;
+                        in_a_row += 1;
+                        if in_a_row >= GIVE_UP_AFTER && !queue.is_empty() {
+                            let left: usize = queue.iter().map(|r| r.len()).sum();
+                            stopped = Some(format!(
+                                "stopped after {in_a_row} failed batches in a row ({error}); {left} chunks wait for the next run, keyword search works meanwhile"
+                            ));
+                            queue.clear();
+                        }
                         let (model_c, n) = (model.clone(), items.len() as i64);
                         blocking(&self.db, move |c| {
                             c.execute(
@@ -428,6 +444,9 @@ impl Brain {
                     p.failed_batches = failed;
                     p.message = format!("Embedded {done} of {total} chunks");
                 });
+                if let Some(msg) = &stopped {
+                    tracing::warn!("{msg}");
+                }
             }
         }
 
@@ -448,6 +467,7 @@ impl Brain {
             Ok(())
         })
         .await?;
+        report.stopped = stopped;
         Ok(report)
     }
 }

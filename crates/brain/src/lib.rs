@@ -162,6 +162,8 @@ pub struct IndexReport {
     pub chunks_removed: usize,
     pub embedded: usize,
     pub failed_batches: usize,
+    /// Set when embedding stopped early because the model server kept failing.
+    pub stopped: Option<String>,
 }
 
 pub struct Brain {

@@ -261,6 +261,33 @@ async fn transient_errors_and_timeouts_are_retried() {
 }
 
 #[tokio::test]
+async fn a_model_server_that_is_down_stops_the_embedding_early() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let notes = dir.path().join("n");
+    write_notes(&notes, 10);
+    let emb = TestEmbedder::new("m", 16);
+    emb.fail_next.store(usize::MAX, Ordering::SeqCst);
+    let mut o = options(dir.path(), vec![notes]);
+    o.retries = 0;
+    let brain = Brain::open(o, Some(emb.clone())).expect("open");
+    let report = index(&brain).await;
+    assert_eq!(report.failed_batches, 3, "{report:?}");
+    assert!(
+        report
+            .stopped
+            .as_deref()
+            .is_some_and(|s| s.contains("boom"))
+    );
+    assert_eq!(emb.calls.load(Ordering::SeqCst), 3);
+    let p = brain.progress().borrow().clone();
+    assert!(p.message.contains("next run"), "{}", p.message);
+    // Keyword search works meanwhile, and says why it is keyword-only.
+    let r = brain.retrieve("topic3", 3).await.expect("retrieve");
+    assert!(matches!(r.mode, RetrievalMode::KeywordOnly { .. }));
+    assert!(!r.passages.is_empty());
+}
+
+#[tokio::test]
 async fn a_new_dimension_builds_a_new_generation_beside_the_old() {
     let dir = tempfile::tempdir().expect("tempdir");
     let notes = dir.path().join("n");
