@@ -1,13 +1,29 @@
-//! The Brain's index and retrieval. CONTRACT SKELETON: the types and signatures below are
-//! what the server codes against (see docs/brain.md); the bodies are being built.
+//! The Brain's index and retrieval: Markdown-aware chunks of the Resources library and
+//! note folders in the shared SQLite store, vectors built by a resumable, crash-safe job,
+//! hybrid (BM25 + vector) retrieval. The types below are what the server codes against
+//! (see docs/brain.md).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use rusqlite::Connection;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use workbench_llm::Embedder;
+
+pub mod chunk;
+mod job;
+mod plan;
+mod retrieve;
+mod schema;
+pub mod sources;
+mod vectors;
+
+pub use chunk::CHUNKER_VERSION;
+pub use vectors::VectorFormat;
 
 /// How the Brain is set up; the server fills it from `[brain]` and `server.data_dir`.
 #[derive(Debug, Clone)]
@@ -109,6 +125,13 @@ pub struct SourceStatus {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceProblem {
+    pub source: String,
+    pub path: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerationInfo {
     pub id: i64,
     pub model: String,
@@ -120,6 +143,8 @@ pub struct GenerationInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IndexStatus {
     pub sources: Vec<SourceStatus>,
+    /// Files that were not indexed, and why.
+    pub problems: Vec<SourceProblem>,
     pub chunks: usize,
     /// The generation searches use (the newest complete one).
     pub active: Option<GenerationInfo>,
@@ -137,41 +162,225 @@ pub struct IndexReport {
     pub chunks_removed: usize,
     pub embedded: usize,
     pub failed_batches: usize,
+    /// Set when embedding stopped early because the model server kept failing.
+    pub stopped: Option<String>,
 }
 
 pub struct Brain {
+    options: BrainOptions,
+    embedder: Option<Arc<dyn Embedder>>,
+    format: VectorFormat,
+    db: Arc<Db>,
+    running: AtomicBool,
     progress: watch::Sender<Progress>,
+}
+
+/// Two connections to the shared store: the index job writes through one while searches
+/// read through the other (WAL lets them run at once).
+pub(crate) struct Db {
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
+    matrix: Mutex<Option<Arc<vectors::Matrix>>>,
+}
+
+impl Db {
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, BrainError> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        let mut conn = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut conn).map_err(|e| BrainError::Store(e.to_string()))
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> Result<T, BrainError> {
+        let conn = self
+            .reader
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&conn).map_err(|e| BrainError::Store(e.to_string()))
+    }
+}
+
+/// Clears the running flag however the run ends (error, panic, cancelled task).
+struct RunningGuard<'a>(&'a AtomicBool);
+
+impl Drop for RunningGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
 }
 
 impl Brain {
     pub fn open(
-        _options: BrainOptions,
-        _embedder: Option<Arc<dyn Embedder>>,
+        options: BrainOptions,
+        embedder: Option<Arc<dyn Embedder>>,
     ) -> Result<Arc<Brain>, BrainError> {
+        Self::open_with_format(options, embedder, VectorFormat::F32)
+    }
+
+    /// As [`Brain::open`], storing new generations' vectors as `format`.
+    pub fn open_with_format(
+        options: BrainOptions,
+        embedder: Option<Arc<dyn Embedder>>,
+        format: VectorFormat,
+    ) -> Result<Arc<Brain>, BrainError> {
+        let path = &options.store_path;
+        let wrap = |e: rusqlite::Error| {
+            BrainError::Store(format!(
+                "cannot open {}: {e}; check server.data_dir is writable",
+                path.display()
+            ))
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| BrainError::Store(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let mut writer = schema::open(path).map_err(wrap)?;
+        schema::migrate(&mut writer).map_err(wrap)?;
+        let reader = schema::open(path).map_err(wrap)?;
         Ok(Arc::new(Brain {
+            options,
+            embedder,
+            format,
+            db: Arc::new(Db {
+                writer: Mutex::new(writer),
+                reader: Mutex::new(reader),
+                matrix: Mutex::new(None),
+            }),
+            running: AtomicBool::new(false),
             progress: watch::Sender::new(Progress::default()),
         }))
     }
 
     pub fn status(&self) -> Result<IndexStatus, BrainError> {
-        Err(BrainError::NotBuilt)
+        let mut status = self.db.read(status_of)?;
+        status.progress = self.progress.borrow().clone();
+        if let Some(model) = self.embedder.as_ref().map(|e| e.model()) {
+            if status.active.as_ref().is_some_and(|g| g.model != model)
+                && status.building.is_none()
+                && !status.progress.running
+            {
+                status.progress.message = format!(
+                    "The index was built with {}; run an index to build vectors for {model}",
+                    status
+                        .active
+                        .as_ref()
+                        .map(|g| g.model.as_str())
+                        .unwrap_or_default()
+                );
+            }
+        } else if status.progress.message.is_empty() {
+            status.progress.message =
+                "No embedding model configured: keyword search only (set brain.ollama_url)".into();
+        }
+        Ok(status)
     }
 
     pub fn progress(&self) -> watch::Receiver<Progress> {
         self.progress.subscribe()
     }
 
+    fn claim(&self) -> Result<RunningGuard<'_>, BrainError> {
+        self.running
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .map_err(|_| BrainError::AlreadyRunning)?;
+        Ok(RunningGuard(&self.running))
+    }
+
     /// Starts an index run in the background; progress on [`Brain::progress`].
-    pub fn start_index(self: &Arc<Self>, _rebuild: bool) -> Result<(), BrainError> {
-        Err(BrainError::NotBuilt)
+    pub fn start_index(self: &Arc<Self>, rebuild: bool) -> Result<(), BrainError> {
+        let handle = tokio::runtime::Handle::try_current()
+            .map_err(|_| BrainError::Store("no async runtime to run the index on".into()))?;
+        // Claimed here, not in the task, so a second start is refused at once.
+        self.running
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .map_err(|_| BrainError::AlreadyRunning)?;
+        let this = self.clone();
+        handle.spawn(async move {
+            let _guard = RunningGuard(&this.running);
+            // The outcome is on the progress channel and in the log.
+            let _ = this.run(rebuild).await;
+        });
+        Ok(())
     }
 
     /// Runs an index to the end in the caller (the CLI); progress on [`Brain::progress`].
-    pub async fn index(&self, _rebuild: bool) -> Result<IndexReport, BrainError> {
-        Err(BrainError::NotBuilt)
+    pub async fn index(&self, rebuild: bool) -> Result<IndexReport, BrainError> {
+        let _guard = self.claim()?;
+        self.run(rebuild).await
     }
 
-    pub async fn retrieve(&self, _query: &str, _k: usize) -> Result<Retrieval, BrainError> {
-        Err(BrainError::NotBuilt)
+    pub async fn retrieve(&self, query: &str, k: usize) -> Result<Retrieval, BrainError> {
+        self.retrieve_impl(query, k).await
     }
+
+    /// Whether an index run is going in this process.
+    pub fn is_running(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+}
+
+fn generation_info(conn: &Connection, complete: bool) -> rusqlite::Result<Option<GenerationInfo>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row(
+        "SELECT g.id, g.model, g.dims, g.complete,
+                (SELECT coalesce(sum(n), 0) FROM brain_vectors v WHERE v.generation = g.id)
+         FROM brain_generations g WHERE g.complete = ?1 ORDER BY g.id DESC LIMIT 1",
+        [complete],
+        |r| {
+            Ok(GenerationInfo {
+                id: r.get(0)?,
+                model: r.get(1)?,
+                dims: r.get::<_, i64>(2)? as usize,
+                complete: r.get(3)?,
+                embedded: r.get::<_, i64>(4)? as usize,
+            })
+        },
+    )
+    .optional()
+}
+
+fn status_of(conn: &Connection) -> rusqlite::Result<IndexStatus> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.source, count(DISTINCT d.id), count(c.id)
+         FROM brain_documents d LEFT JOIN brain_chunks c ON c.doc = d.id
+         GROUP BY d.source ORDER BY d.source",
+    )?;
+    let sources = stmt
+        .query_map([], |r| {
+            Ok(SourceStatus {
+                name: r.get(0)?,
+                documents: r.get::<_, i64>(1)? as usize,
+                chunks: r.get::<_, i64>(2)? as usize,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached("SELECT source, path, problem FROM brain_problems")?;
+    let problems = stmt
+        .query_map([], |r| {
+            Ok(SourceProblem {
+                source: r.get(0)?,
+                path: r.get(1)?,
+                problem: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let active = generation_info(conn, true)?;
+    let building =
+        generation_info(conn, false)?.filter(|b| active.as_ref().is_none_or(|a| b.id > a.id));
+    let failed_batches: i64 =
+        conn.query_row("SELECT count(*) FROM brain_failed", [], |r| r.get(0))?;
+    Ok(IndexStatus {
+        chunks: sources.iter().map(|s| s.chunks).sum(),
+        sources,
+        problems,
+        active,
+        building,
+        failed_batches: failed_batches as usize,
+        progress: Progress::default(),
+    })
 }
