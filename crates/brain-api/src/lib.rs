@@ -164,6 +164,8 @@ pub struct IndexView {
     /// A generation being built beside the active one: `model (dims)`.
     pub building: Option<String>,
     pub failed_batches: usize,
+    /// Files skipped and why (`source: path: problem`), at most 50.
+    pub problems: Vec<String>,
     pub running: bool,
     pub phase: String,
     pub done: usize,

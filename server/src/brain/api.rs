@@ -379,6 +379,12 @@ async fn index_status(
             .as_ref()
             .map(|g| format!("{} ({} dims)", g.model, g.dims)),
         failed_batches: status.failed_batches,
+        problems: status
+            .problems
+            .iter()
+            .take(50)
+            .map(|p| format!("{}: {}: {}", p.source, p.path, p.problem))
+            .collect(),
         running: p.running,
         phase: format!("{:?}", p.phase).to_lowercase(),
         done: p.done,

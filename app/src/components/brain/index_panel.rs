@@ -73,6 +73,12 @@ pub fn IndexPanel() -> impl IntoView {
                         {s.building.clone().map(|b| view! { <dt>"Building"</dt><dd>{b}</dd> })}
                         <dt>"Failed batches"</dt><dd>{s.failed_batches}</dd>
                     </dl>
+                    {(!s.problems.is_empty()).then(|| view! {
+                        <details class="index-problems">
+                            <summary>{format!("{} files skipped", s.problems.len())}</summary>
+                            <ul>{s.problems.iter().map(|p| view! { <li>{p.clone()}</li> }).collect_view()}</ul>
+                        </details>
+                    })}
                     <div class="index-progress" data-running=s.running.to_string() data-phase=s.phase.clone()>
                         <progress max=s.total.max(1) value=if s.running { s.done } else { s.total.max(1) }></progress>
                         <p class="dim progress-line">{progress_line(&s)}</p>
