@@ -115,6 +115,7 @@ struct Knobs {
     die_after: Option<usize>,
     fail_next: u32,
     embed_delay: Duration,
+    chat_delay: Duration,
     raw: HashMap<String, VecDeque<RawReply>>,
     record_send_times: bool,
 }
@@ -151,6 +152,7 @@ impl FakeOllama {
                 die_after: None,
                 fail_next: 0,
                 embed_delay: Duration::ZERO,
+                chat_delay: Duration::ZERO,
                 raw: HashMap::new(),
                 record_send_times: false,
             }),
@@ -239,6 +241,11 @@ impl FakeHandle {
 
     pub fn set_embed_delay(&self, delay: Duration) {
         self.knobs().embed_delay = delay;
+    }
+
+    /// Wait this long before a chat answer's headers, as Ollama does while it loads a model.
+    pub fn set_chat_delay(&self, delay: Duration) {
+        self.knobs().chat_delay = delay;
     }
 
     /// The embedding size for requests that name no `dimensions`.
@@ -564,12 +571,19 @@ async fn chat(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     if !request.get("messages").is_some_and(Value::is_array) {
         return error(StatusCode::BAD_REQUEST, "messages must be an array", false);
     }
-    let (answer, known) = {
+    let (answer, known, delay) = {
         let knobs = lock(&shared.knobs);
-        (knobs.answer.clone(), has_model(&knobs.models, &model))
+        (
+            knobs.answer.clone(),
+            has_model(&knobs.models, &model),
+            knobs.chat_delay,
+        )
     };
     if !known {
         return not_pulled(&model, false);
+    }
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     let tokens = tokens(&answer);
     let stats = json!({

@@ -670,3 +670,28 @@ async fn the_fake_answers_bad_requests_as_ollama_does() {
     assert_eq!(response.status(), 404);
     fake.stop().await;
 }
+
+/// A model that takes longer to load than `request_timeout` is a timeout, not a hang.
+#[tokio::test]
+async fn an_answer_that_never_starts_is_a_timeout() {
+    let fake = fake().await;
+    fake.set_chat_delay(Duration::from_secs(3));
+    let ollama = Ollama::new(
+        &fake.url(),
+        OllamaOptions {
+            request_timeout: Duration::from_millis(300),
+            ..options()
+        },
+    )
+    .expect("client");
+    let started = Instant::now();
+    let err = ollama
+        .chat(question("llama3.2:3b"))
+        .await
+        .err()
+        .expect("timeout");
+    assert!(matches!(err, LlmError::Timeout { secs: 1, .. }), "{err:?}");
+    assert!(err.to_string().contains("loading the model"));
+    assert!(started.elapsed() < Duration::from_millis(1500));
+    fake.stop().await;
+}
