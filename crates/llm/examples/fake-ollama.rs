@@ -19,6 +19,10 @@ struct Args {
     /// Pause before each streamed token, so streaming is visible in a browser.
     #[arg(long, default_value_t = 25)]
     token_delay_ms: u64,
+    /// The chat answer to stream instead of the canned one; `{{now_us}}` in it becomes the
+    /// Unix time in microseconds when that token is written (for latency benchmarks).
+    #[arg(long)]
+    answer: Option<String>,
     /// Pause before answering each embedding batch, so an index run's progress is visible.
     #[arg(long, default_value_t = 0)]
     embed_delay_ms: u64,
@@ -64,6 +68,9 @@ async fn run(args: Args) -> std::io::Result<()> {
         std::io::Error::new(err.kind(), format!("cannot listen on {}: {err}", args.addr))
     })?;
     fake.set_embed_delay(Duration::from_millis(args.embed_delay_ms));
+    if let Some(answer) = args.answer {
+        fake.set_answer(answer);
+    }
     println!("listening on {}", fake.url());
     std::io::stdout().flush()?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -458,6 +458,23 @@ enum Step {
     Die,
 }
 
+/// In an answer, replaced by the Unix time in microseconds at the moment the token is
+/// written: the end-to-end latency benchmark reads it back in the browser.
+pub const NOW_US: &str = "{{now_us}}";
+
+fn stamp(bytes: Bytes) -> Bytes {
+    let marker = NOW_US.as_bytes();
+    if !bytes.windows(marker.len()).any(|w| w == marker) {
+        return bytes;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros())
+        .unwrap_or(0);
+    let text = String::from_utf8_lossy(&bytes).replace(NOW_US, &now.to_string());
+    Bytes::from(text.into_bytes())
+}
+
 /// A body that plays `steps`. Ending the stream with an error makes hyper drop the
 /// connection without the final chunk, as a crashed server would.
 fn script(
@@ -478,7 +495,7 @@ fn script(
                         {
                             lock(&shared.send_times).push(Instant::now());
                         }
-                        return Some((Ok(bytes), (steps, shared)));
+                        return Some((Ok(stamp(bytes)), (steps, shared)));
                     }
                     Step::Stall => {
                         if let Some(shared) = &shared {
@@ -830,5 +847,21 @@ mod tests {
         assert!(has_model(&models, "nomic-embed-text"));
         assert!(has_model(&models, "llama3.2:3b"));
         assert!(!has_model(&models, "llama3.2"));
+    }
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    use super::*;
+
+    #[test]
+    fn the_marker_becomes_the_send_time() {
+        let plain = Bytes::from_static(br#"{"content":" hi"}"#);
+        assert_eq!(stamp(plain.clone()), plain);
+        let out = stamp(Bytes::from(format!(r#"{{"content":" t{NOW_US}"}}"#)));
+        let text = String::from_utf8(out.to_vec()).unwrap();
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        assert!(digits.len() >= 16, "{text}");
+        assert!(!text.contains(NOW_US), "{text}");
     }
 }

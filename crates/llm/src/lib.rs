@@ -17,7 +17,7 @@ mod ollama;
 mod openai;
 
 #[cfg(feature = "testing")]
-pub use fake::{FakeConfig, FakeHandle, FakeOllama, RawReply};
+pub use fake::{FakeConfig, FakeHandle, FakeOllama, NOW_US, RawReply};
 pub use hash_embed::HashEmbedder;
 pub use ollama::{Ollama, OllamaOptions};
 pub use openai::{ApiKey, OpenAiCompatible};
