@@ -79,7 +79,24 @@ const STEPS: &[&str] = &[r"
     "];
 
 /// Creates or updates the Brain's tables; also the shared `documents` table it reads.
+/// Two processes opening a new file at once (the server and the CLI) can race on a step:
+/// the loser's step fails because the winner's tables exist; a second look sees them.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let mut attempt = 0;
+    loop {
+        match migrate_once(conn) {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt < 3 => {
+                tracing::debug!(error = %e, "store migration raced; looking again");
+                std::thread::sleep(std::time::Duration::from_millis(50 << attempt));
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn migrate_once(conn: &mut Connection) -> rusqlite::Result<()> {
     workbench_content::migrations::migrate(conn)?;
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS brain_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",

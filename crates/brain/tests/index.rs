@@ -448,3 +448,21 @@ async fn bad_store_paths_say_what_to_fix() {
     let err = Brain::open(o, None).err().expect("fails");
     assert!(err.to_string().contains("data_dir"), "{err}");
 }
+
+#[test]
+fn two_processes_opening_a_new_store_at_once_both_succeed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().to_path_buf();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let p = path.clone();
+            std::thread::spawn(move || {
+                let _content = workbench_content::Store::open(&p.join("store.sqlite3"));
+                Brain::open(options(&p, Vec::new()), None).map(|_| ())
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread").expect("opens");
+    }
+}
