@@ -286,10 +286,14 @@ impl Brain {
             }
             let mut problems = Vec::new();
             let mut docs = sources::resources(c)?;
+            let mut keep = Vec::new();
             for (i, dir) in note_dirs.iter().enumerate() {
-                docs.extend(sources::notes(i, dir, &mut problems));
+                match sources::notes(i, dir, &mut problems) {
+                    Some(found) => docs.extend(found),
+                    None => keep.push(sources::notes_source(i)),
+                }
             }
-            let stats = plan::sync(c, &docs, &problems)?;
+            let stats = plan::sync(c, &docs, &problems, &keep)?;
             drop(docs);
             let Some(model) = model_for_plan else {
                 return Ok((stats, None, Vec::new()));

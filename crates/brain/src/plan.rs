@@ -68,11 +68,13 @@ pub fn clear(conn: &mut Connection, model: Option<&str>) -> rusqlite::Result<()>
     tx.commit()
 }
 
-/// Makes the Brain's documents and chunks equal to `docs`, in one transaction.
+/// Makes the Brain's documents and chunks equal to `docs`, in one transaction; the
+/// documents of the `keep` sources (whose folder could not be read) stay as they are.
 pub fn sync(
     conn: &mut Connection,
     docs: &[SourceDoc],
     problems: &[Problem],
+    keep: &[String],
 ) -> rusqlite::Result<SyncStats> {
     let tx = conn.transaction()?;
     let mut stats = SyncStats::default();
@@ -138,7 +140,10 @@ pub fn sync(
             }
         }
     }
-    for (id, _) in existing.into_values() {
+    for ((source, _), (id, _)) in existing {
+        if keep.contains(&source) {
+            continue;
+        }
         stats.chunks_removed += delete_doc_chunks(&tx, id)?;
         tx.execute("DELETE FROM brain_documents WHERE id = ?1", [id])?;
     }

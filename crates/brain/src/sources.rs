@@ -67,8 +67,10 @@ pub fn note_url(i: usize, rel: &str) -> String {
     url
 }
 
-/// Every `*.md` under `root`, recursively, in a stable order.
-pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Vec<SourceDoc> {
+/// Every `*.md` under `root`, recursively, in a stable order; `None` when the folder itself
+/// cannot be read (then its documents are kept as they are: an unmounted disk must not
+/// throw away an index that took hours to embed).
+pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Option<Vec<SourceDoc>> {
     let source = notes_source(i);
     let mut problem = |path: &Path, what: String| {
         problems.push(Problem {
@@ -77,14 +79,19 @@ pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Vec<SourceDo
             problem: what,
         });
     };
-    let canon_root = match root.canonicalize() {
+    let canon_root = match root
+        .canonicalize()
+        .and_then(|p| std::fs::read_dir(&p).map(|_| p))
+    {
         Ok(p) => p,
         Err(e) => {
             problem(
                 root,
-                format!("cannot read the notes folder: {e}; check brain.dirs"),
+                format!(
+                    "cannot read the notes folder: {e}; check brain.dirs (its notes stay indexed as they were)"
+                ),
             );
-            return Vec::new();
+            return None;
         }
     };
     let mut out = Vec::new();
@@ -189,7 +196,7 @@ pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Vec<SourceDo
             markdown,
         });
     }
-    out
+    Some(out)
 }
 
 fn rel_key(rel: &Path) -> Option<String> {
@@ -278,7 +285,7 @@ mod tests {
             .expect("symlink");
         std::os::unix::fs::symlink(root.join("a.md"), root.join("in.md")).expect("symlink");
         let mut problems = Vec::new();
-        let docs = notes(0, &root, &mut problems);
+        let docs = notes(0, &root, &mut problems).expect("readable");
         let keys: Vec<&str> = docs.iter().map(|d| d.key.as_str()).collect();
         assert_eq!(keys, vec!["a.md", "in.md", "sub/b c.md"]);
         assert_eq!(docs[0].title, "Alpha");
@@ -286,7 +293,7 @@ mod tests {
         assert_eq!(docs[2].url, "/workbench/brain/notes/0/sub/b%20c.md");
         assert_eq!(problems.len(), 3, "{problems:?}");
         let mut problems = Vec::new();
-        assert!(notes(0, &dir.path().join("missing"), &mut problems).is_empty());
+        assert!(notes(0, &dir.path().join("missing"), &mut problems).is_none());
         assert_eq!(problems.len(), 1);
     }
 }

@@ -162,6 +162,19 @@ async fn idempotent_incremental_and_pruned() {
     std::fs::write(&p, text).expect("write");
     let third = index(&brain).await;
     assert_eq!(third.embedded, 1, "{third:?}");
+    // A folder that cannot be read (an unmounted disk) keeps its index as it was.
+    let away = dir.path().join("away");
+    std::fs::rename(&notes, &away).expect("unmount");
+    let gone = index(&brain).await;
+    assert_eq!((gone.chunks_removed, gone.embedded), (0, 0), "{gone:?}");
+    let status = brain.status().expect("status");
+    assert_eq!(status.sources[0].documents, 5);
+    assert!(
+        status.problems[0].problem.contains("stay indexed"),
+        "{:?}",
+        status.problems
+    );
+    std::fs::rename(&away, &notes).expect("mount");
     // A deleted file's chunks go.
     std::fs::remove_file(notes.join("note-4.md")).expect("rm");
     let fourth = index(&brain).await;
