@@ -284,11 +284,34 @@ impl Brain {
         self.progress.subscribe()
     }
 
-    fn claim(&self) -> Result<RunningGuard<'_>, BrainError> {
+    /// The in-process flag and the cross-process lock (a file beside the store, `flock`ed:
+    /// the OS releases it when the holder dies, even by SIGKILL), so the CLI and the
+    /// server never index the same store at once.
+    /// On success the running flag is set; the caller clears it with a [`RunningGuard`].
+    fn claim(&self) -> Result<std::fs::File, BrainError> {
         self.running
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .map_err(|_| BrainError::AlreadyRunning)?;
-        Ok(RunningGuard(&self.running))
+        self.lock_file()
+            .inspect_err(|_| self.running.store(false, Ordering::Release))
+    }
+
+    fn lock_file(&self) -> Result<std::fs::File, BrainError> {
+        let path = self.options.store_path.with_extension("brain-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| BrainError::Store(format!("cannot open {}: {e}", path.display())))?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(BrainError::AlreadyRunning),
+            Err(std::fs::TryLockError::Error(e)) => Err(BrainError::Store(format!(
+                "cannot lock {}: {e}",
+                path.display()
+            ))),
+        }
     }
 
     /// Starts an index run in the background; progress on [`Brain::progress`].
@@ -296,12 +319,11 @@ impl Brain {
         let handle = tokio::runtime::Handle::try_current()
             .map_err(|_| BrainError::Store("no async runtime to run the index on".into()))?;
         // Claimed here, not in the task, so a second start is refused at once.
-        self.running
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .map_err(|_| BrainError::AlreadyRunning)?;
+        let lock = self.claim()?;
         let this = self.clone();
         handle.spawn(async move {
             let _guard = RunningGuard(&this.running);
+            let _lock = lock;
             // The outcome is on the progress channel and in the log.
             let _ = this.run(rebuild).await;
         });
@@ -310,7 +332,8 @@ impl Brain {
 
     /// Runs an index to the end in the caller (the CLI); progress on [`Brain::progress`].
     pub async fn index(&self, rebuild: bool) -> Result<IndexReport, BrainError> {
-        let _guard = self.claim()?;
+        let _lock = self.claim()?;
+        let _guard = RunningGuard(&self.running);
         self.run(rebuild).await
     }
 
