@@ -158,7 +158,7 @@ fn finish(
         }
     }
     // Rewrite the batches that hold vectors of deleted text (or a key twice).
-    let mut rewrite: Vec<(i64, i64, Vec<usize>)> = Vec::new();
+    let mut rewrite: Vec<(i64, Vec<usize>)> = Vec::new();
     {
         let mut stmt =
             tx.prepare("SELECT id, generation, hashes FROM brain_vectors ORDER BY id")?;
@@ -173,11 +173,11 @@ fn finish(
                 .collect();
             let n = r.get_ref(2)?.as_blob()?.len() / 16;
             if keep.len() != n {
-                rewrite.push((id, g, keep));
+                rewrite.push((id, keep));
             }
         }
     }
-    for (id, genr, keep) in rewrite {
+    for (id, keep) in rewrite {
         if keep.is_empty() {
             tx.execute("DELETE FROM brain_vectors WHERE id = ?1", [id])?;
             continue;
@@ -203,7 +203,6 @@ fn finish(
             "UPDATE brain_vectors SET n = ?2, hashes = ?3, vectors = ?4 WHERE id = ?1",
             params![id, keep.len() as i64, new_hashes, new_blob],
         )?;
-        let _ = genr;
     }
     // Failures of earlier runs were retried by this one (or recorded again).
     tx.execute("DELETE FROM brain_failed WHERE run < ?1", [run])?;
