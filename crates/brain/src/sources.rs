@@ -182,12 +182,20 @@ pub fn notes(i: usize, root: &Path, problems: &mut Vec<Problem>) -> Option<Vec<S
                 continue;
             }
         };
-        let markdown = strip_front_matter(&text).to_string();
-        let title = title_of(&markdown).unwrap_or_else(|| {
-            real.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| rel.clone())
-        });
+        // As the server's note page reads it, so titles and heading ids agree.
+        let (front_title, markdown) = match workbench_content::front_matter::parse(&text) {
+            Ok(parsed) => (Some(parsed.front.title.clone()), parsed.body.to_string()),
+            // Without valid front matter the page shows the whole file; so do the chunks.
+            Err(_) => (None, text),
+        };
+        let title = front_title
+            .filter(|t| !t.trim().is_empty())
+            .or_else(|| title_of(&markdown))
+            .unwrap_or_else(|| {
+                real.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| rel.clone())
+            });
         out.push(SourceDoc {
             source: source.clone(),
             url: note_url(i, &rel),
@@ -208,25 +216,6 @@ fn rel_key(rel: &Path) -> Option<String> {
         }
     }
     Some(parts.join("/"))
-}
-
-/// YAML front matter (`---` … `---` at the very top) is metadata, not prose.
-fn strip_front_matter(text: &str) -> &str {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let Some(rest) = text
-        .strip_prefix("---\n")
-        .or_else(|| text.strip_prefix("---\r\n"))
-    else {
-        return text;
-    };
-    let mut offset = 0;
-    for line in rest.split_inclusive('\n') {
-        offset += line.len();
-        if line.trim_end() == "---" {
-            return &rest[offset..];
-        }
-    }
-    text
 }
 
 /// The first level-1 ATX heading's text, if any.
@@ -260,9 +249,7 @@ mod tests {
     }
 
     #[test]
-    fn front_matter_and_titles() {
-        assert_eq!(strip_front_matter("---\na: b\n---\n# T\n"), "# T\n");
-        assert_eq!(strip_front_matter("---\nno end\n"), "---\nno end\n");
+    fn titles() {
         assert_eq!(title_of("```\n# not\n```\n# Yes #\n"), Some("Yes".into()));
         assert_eq!(title_of("text"), None);
     }
@@ -274,6 +261,11 @@ mod tests {
         std::fs::create_dir_all(root.join("sub")).expect("mkdir");
         std::fs::create_dir_all(root.join(".hidden")).expect("mkdir");
         std::fs::write(root.join("a.md"), "# Alpha\n\ntext").expect("write");
+        std::fs::write(
+            root.join("fm.md"),
+            "---\ntitle: From front matter\nsummary: s\ntags: [a]\nupdated: 2026-01-01\n---\n\n## Part\n\nbody\n",
+        )
+        .expect("write");
         std::fs::write(root.join("sub/b c.md"), "plain").expect("write");
         std::fs::write(root.join(".hidden/x.md"), "secret").expect("write");
         std::fs::write(root.join("bad.md"), [0xff, 0xfe]).expect("write");
@@ -287,10 +279,12 @@ mod tests {
         let mut problems = Vec::new();
         let docs = notes(0, &root, &mut problems).expect("readable");
         let keys: Vec<&str> = docs.iter().map(|d| d.key.as_str()).collect();
-        assert_eq!(keys, vec!["a.md", "in.md", "sub/b c.md"]);
+        assert_eq!(keys, vec!["a.md", "fm.md", "in.md", "sub/b c.md"]);
         assert_eq!(docs[0].title, "Alpha");
-        assert_eq!(docs[2].title, "b c");
-        assert_eq!(docs[2].url, "/workbench/brain/notes/0/sub/b%20c.md");
+        assert_eq!(docs[1].title, "From front matter");
+        assert!(docs[1].markdown.starts_with("\n## Part"));
+        assert_eq!(docs[3].title, "b c");
+        assert_eq!(docs[3].url, "/workbench/brain/notes/0/sub/b%20c.md");
         assert_eq!(problems.len(), 3, "{problems:?}");
         let mut problems = Vec::new();
         assert!(notes(0, &dir.path().join("missing"), &mut problems).is_none());
