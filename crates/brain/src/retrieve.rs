@@ -81,8 +81,9 @@ pub fn fts_query(question: &str) -> Option<String> {
 }
 
 /// BM25 over the chunks. Ranking costs a lookup per matching row, so terms found in more
-/// than a twentieth of the chunks (low IDF, high cost) are left out of the OR; when every
-/// term is that common, the chunks holding all of them are ranked instead.
+/// than a twentieth of the chunks (low IDF, high cost) are left out of the OR, and of the
+/// rest the rarest are kept while together they match at most a tenth of the chunks; when
+/// every term is that common, the chunks holding all of them are ranked instead.
 pub fn bm25(conn: &Connection, question: &str, n: usize) -> rusqlite::Result<Vec<(i64, f32)>> {
     let terms = terms(question);
     if terms.is_empty() {
@@ -105,12 +106,26 @@ pub fn bm25(conn: &Connection, question: &str, n: usize) -> rusqlite::Result<Vec
                 continue;
             }
             if df < cap {
-                rare.push(t);
+                rare.push((df, t));
             } else {
                 common.push(t);
             }
         }
     }
+    // The rarest terms first, while the rows they match stay within a budget: a long
+    // question of middling words would otherwise rank most of the store.
+    rare.sort_by_key(|(df, _)| *df);
+    let budget = (chunks / 10).max(COMMON_FLOOR * 2);
+    let mut matched = 0;
+    let rare: Vec<String> = rare
+        .into_iter()
+        .enumerate()
+        .take_while(|(i, (df, _))| {
+            matched += df;
+            *i == 0 || matched <= budget
+        })
+        .map(|(_, (_, t))| t)
+        .collect();
     let expr = if !rare.is_empty() {
         expression(&rare, " OR ")
     } else {
