@@ -11,7 +11,7 @@ pub mod prompt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use workbench_brain::{Brain, BrainOptions};
+use workbench_brain::{Brain, BrainOptions, VectorFormat};
 use workbench_config::{BrainConfig, Config};
 use workbench_llm::{ChatModel, Embedder, Ollama, OllamaOptions};
 
@@ -30,7 +30,11 @@ pub struct BrainService {
 impl BrainService {
     pub fn open(config: &Config) -> anyhow::Result<Self> {
         let (chat, embedder) = model_clients(&config.brain)?;
-        let index = Brain::open(options(config), embedder)?;
+        let format = match config.brain.vector_format {
+            workbench_config::VectorFormat::F16 => VectorFormat::F16,
+            workbench_config::VectorFormat::F32 => VectorFormat::F32,
+        };
+        let index = Brain::open_with_format(options(config), embedder, format)?;
         let conversations = Conversations::open(&config.server.store_path())?;
         Ok(Self {
             index,

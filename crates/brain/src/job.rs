@@ -378,7 +378,6 @@ impl Brain {
                 match outcome {
                     Ok((vecs, dims)) => {
                         let hashes: Vec<[u8; 16]> = items.iter().map(|t| t.hash).collect();
-                        let blob = vectors::encode(&vecs, format);
                         let switch = !dims_known && genr.is_none_or(|g| g.dims != dims);
                         dims_known = true;
                         let model_c = model.clone();
@@ -386,8 +385,13 @@ impl Brain {
                             let g = if switch {
                                 plan::get_or_create_generation(c, &model_c, dims, format.as_str())?
                             } else {
-                                genr.unwrap_or(Generation { id: 0, dims })
+                                genr.unwrap_or(Generation {
+                                    id: 0,
+                                    dims,
+                                    format,
+                                })
                             };
+                            let blob = vectors::encode(&vecs, g.format);
                             commit_batch(c, g.id, &hashes, &blob)?;
                             // A new generation needs every chunk, not only the planned ones.
                             let rest = if switch {

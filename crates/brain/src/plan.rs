@@ -2,6 +2,7 @@
 //! to the sources (only changed documents are re-chunked), then list the chunks whose
 //! vectors the target generation lacks.
 
+use crate::vectors::VectorFormat;
 use std::collections::{HashMap, HashSet};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -30,6 +31,9 @@ pub struct Todo {
 pub struct Generation {
     pub id: i64,
     pub dims: usize,
+    /// The format its vectors are stored in: set when it is created, kept for its life, so
+    /// a changed `vector_format` never mixes widths in one generation.
+    pub format: VectorFormat,
 }
 
 fn doc_hash(d: &SourceDoc) -> Vec<u8> {
@@ -167,12 +171,13 @@ pub fn sync(
 /// The newest generation of `model`, of any dimension.
 pub fn generation_for(conn: &Connection, model: &str) -> rusqlite::Result<Option<Generation>> {
     conn.query_row(
-        "SELECT id, dims FROM brain_generations WHERE model = ?1 ORDER BY id DESC LIMIT 1",
+        "SELECT id, dims, format FROM brain_generations WHERE model = ?1 ORDER BY id DESC LIMIT 1",
         [model],
         |r| {
             Ok(Generation {
                 id: r.get(0)?,
                 dims: r.get::<_, i64>(1)? as usize,
+                format: VectorFormat::parse(&r.get::<_, String>(2)?),
             })
         },
     )
@@ -190,12 +195,16 @@ pub fn get_or_create_generation(
          ON CONFLICT(model, dims) DO NOTHING",
         params![model, dims as i64, format],
     )?;
-    let id = conn.query_row(
-        "SELECT id FROM brain_generations WHERE model = ?1 AND dims = ?2",
+    let (id, stored): (i64, String) = conn.query_row(
+        "SELECT id, format FROM brain_generations WHERE model = ?1 AND dims = ?2",
         params![model, dims as i64],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    Ok(Generation { id, dims })
+    Ok(Generation {
+        id,
+        dims,
+        format: VectorFormat::parse(&stored),
+    })
 }
 
 /// Every chunk key that has a vector in `genr`.

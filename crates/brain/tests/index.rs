@@ -446,6 +446,33 @@ async fn f16_vectors_search_like_f32() {
     assert_eq!(r.passages[0].title, "Note 3");
 }
 
+/// Regression: a generation built as f32 and continued after `vector_format` became f16
+/// must not get f16 rows (the reader decodes by the generation's format).
+#[tokio::test]
+async fn a_changed_format_never_mixes_widths_in_one_generation() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let notes = dir.path().join("n");
+    write_notes(&notes, 4);
+    let emb = TestEmbedder::new("m", 64);
+    let opts = options(dir.path(), vec![notes.clone()]);
+    let f32_brain =
+        Brain::open_with_format(opts.clone(), Some(emb.clone()), VectorFormat::F32).expect("open");
+    index(&f32_brain).await;
+    drop(f32_brain);
+    write_notes(&notes, 6);
+    let f16_brain = Brain::open_with_format(opts, Some(emb), VectorFormat::F16).expect("reopen");
+    let report = index(&f16_brain).await;
+    assert!(report.embedded > 0, "{report:?}");
+    for n in 0..6 {
+        let r = f16_brain
+            .retrieve(&format!("package{n} install"), 1)
+            .await
+            .expect("retrieve");
+        assert_eq!(r.mode, RetrievalMode::Hybrid);
+        assert_eq!(r.passages[0].title, format!("Note {n}"));
+    }
+}
+
 #[tokio::test]
 async fn bad_store_paths_say_what_to_fix() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -20,6 +20,9 @@ pub struct BrainConfig {
     pub embed_model: String,
     /// Ask the model for vectors of this size (models that support `dimensions`); 0 = its own.
     pub embed_dimensions: u32,
+    /// How vectors are stored: `f16` (half the disk, ranking unchanged in practice) or `f32`
+    /// (exactly what the model returned).
+    pub vector_format: VectorFormat,
     /// Folders of your own Markdown notes, indexed beside the Resources library.
     #[serde(deserialize_with = "crate::content::paths_or_csv")]
     pub dirs: Vec<PathBuf>,
@@ -45,6 +48,7 @@ impl Default for BrainConfig {
             chat_model: "llama3.2:3b".into(),
             embed_model: "nomic-embed-text".into(),
             embed_dimensions: 0,
+            vector_format: VectorFormat::F16,
             dirs: Vec::new(),
             batch_max_chars: 16_000,
             batch_max_inputs: 32,
@@ -54,6 +58,13 @@ impl Default for BrainConfig {
             auto_index: true,
         }
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VectorFormat {
+    F16,
+    F32,
 }
 
 impl BrainConfig {

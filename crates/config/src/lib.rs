@@ -10,7 +10,7 @@ mod hosts;
 mod terminal;
 mod validate;
 
-pub use brain::BrainConfig;
+pub use brain::{BrainConfig, VectorFormat};
 pub use code::CodeConfig;
 pub use hosts::{HostConfig, HostLink};
 
