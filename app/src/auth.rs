@@ -45,3 +45,22 @@ pub fn request_identity() -> Option<Identity> {
     use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<Identity>().cloned())
 }
+
+/// The identity the page was rendered for, known without waiting: the server reads it from
+/// the request and writes it into the top bar (`data-who`); the browser reads it back from
+/// there. No `Suspense` is needed for it, so no streamed page can be left waiting on one.
+pub fn page_identity() -> Option<Identity> {
+    #[cfg(feature = "ssr")]
+    {
+        request_identity()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        document()
+            .query_selector(".top-bar [data-who]")
+            .ok()
+            .flatten()
+            .and_then(|el| el.get_attribute("data-who"))
+            .and_then(|json| serde_json::from_str(&json).ok())
+    }
+}

@@ -489,3 +489,15 @@ async fn serve_refuses_a_wildcard_listener_in_local_mode() {
     assert!(message.contains("cloudflare-access"), "{message}");
     assert!(message.contains("loopback"), "{message}");
 }
+
+/// The identity is rendered with the page, not behind a Suspense: a streamed page can then
+/// never be left waiting on it (Leptos SSR hangs seen under load, see docs/BENCHMARKS.md).
+#[tokio::test]
+async fn the_top_bar_knows_who_without_waiting() {
+    let app = TestApp::local();
+    let res = app.get("/workbench/brain").browser().send().await;
+    res.assert_status(http::StatusCode::OK);
+    let bar = &res.body[..res.body.find("</header>").expect("a top bar")];
+    assert!(bar.contains("data-who="), "{bar}");
+    assert!(bar.contains("who-local"), "{bar}");
+}

@@ -6,32 +6,29 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::auth::whoami;
+use crate::auth::page_identity;
 use crate::components::hosts::overview::HostsOverview;
 use crate::components::services::ServicesPanel;
 
 #[component]
 pub fn HomelabPage() -> impl IntoView {
-    let me = OnceResource::new(whoami());
+    let admin = page_identity().is_some_and(|id| id.admin);
     view! {
         <Title text="Homelab" />
         <div class="page">
             <h1>"Homelab"</h1>
             <HostsOverview />
-            <Suspense>
-                {move || Suspend::new(async move {
-                    // The panel's API is admin-only: others get a sentence, not a 403 loop.
-                    match me.await {
-                        Ok(Some(id)) if id.admin => view! { <ServicesPanel /> }.into_any(),
-                        _ => view! {
-                            <p class="dim services-admin-only">
-                                "Service control is for the admins listed in auth.admins."
-                            </p>
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Suspense>
+            // The panel's API is admin-only: others get a sentence, not a 403 loop.
+            {if admin {
+                view! { <ServicesPanel /> }.into_any()
+            } else {
+                view! {
+                    <p class="dim services-admin-only">
+                        "Service control is for the admins listed in auth.admins."
+                    </p>
+                }
+                .into_any()
+            }}
         </div>
     }
 }
