@@ -67,6 +67,56 @@ pub enum ChatEvent {
     Error { message: String, html: String },
 }
 
+impl ChatEvent {
+    /// Reads one line of the stream. The browser reads through this flat shape rather than
+    /// serde's internally tagged enum, whose buffering machinery costs the WASM bundle
+    /// kilobytes; the wire format is the same.
+    pub fn from_line(line: &str) -> Option<ChatEvent> {
+        #[derive(Deserialize)]
+        struct Wire {
+            #[serde(rename = "type")]
+            kind: String,
+            conversation_id: Option<i64>,
+            model: Option<String>,
+            citations: Option<Vec<Citation>>,
+            hybrid: Option<bool>,
+            reason: Option<String>,
+            message: Option<String>,
+            text: Option<String>,
+            html: Option<String>,
+            stats: Option<AnswerStats>,
+        }
+        let w: Wire = serde_json::from_str(line).ok()?;
+        Some(match w.kind.as_str() {
+            "start" => ChatEvent::Start {
+                conversation_id: w.conversation_id?,
+                model: w.model,
+            },
+            "sources" => ChatEvent::Sources {
+                citations: w.citations.unwrap_or_default(),
+                hybrid: w.hybrid.unwrap_or(false),
+                reason: w.reason,
+            },
+            "notice" => ChatEvent::Notice {
+                message: w.message?,
+            },
+            "token" => ChatEvent::Token {
+                text: w.text.unwrap_or_default(),
+                html: w.html?,
+            },
+            "done" => ChatEvent::Done {
+                html: w.html?,
+                stats: w.stats,
+            },
+            "error" => ChatEvent::Error {
+                message: w.message?,
+                html: w.html.unwrap_or_default(),
+            },
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AnswerStats {
     pub tokens: Option<u64>,

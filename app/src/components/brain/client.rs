@@ -169,9 +169,9 @@ mod imp {
             .dyn_into()
             .map_err(|_| "This browser cannot read a streamed answer.".to_string())?;
         let mut lines = LineSplitter::new(4 * 1024 * 1024);
-        let mut handle = |line: String| match serde_json::from_str::<ChatEvent>(&line) {
-            Ok(event) => on_event(event),
-            Err(_) => leptos::logging::warn!("brain: skipped an unreadable line of the answer"),
+        let mut handle = |line: String| match ChatEvent::from_line(&line) {
+            Some(event) => on_event(event),
+            None => leptos::logging::warn!("brain: skipped an unreadable line of the answer"),
         };
         loop {
             let chunk = JsFuture::from(reader.read())
