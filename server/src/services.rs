@@ -4,6 +4,7 @@
 pub mod api;
 pub mod audit;
 pub mod controller;
+mod sessions;
 
 pub use audit::AuditLog;
 pub use controller::ServiceController;

@@ -386,3 +386,161 @@ async fn audit_exports() {
     res.assert_status(StatusCode::OK);
     assert_eq!(res.json()[0]["result"], "not_managed");
 }
+
+/// The status files read by the fast report and `s6-svstat -o` agree, on both layouts, through
+/// a one-shot exec and through a status session; with services down, paused and up.
+#[tokio::test]
+async fn status_files_and_s6_svstat_agree() {
+    use workbench_s6::discovery::{self, Discovery, Mode};
+    let scratch = Scratch::new("wbfx-t-files", &[]);
+    docker(&[
+        "exec",
+        &scratch.0,
+        "s6-svc",
+        "-wD",
+        "-d",
+        "/run/service/svc-nginx",
+    ]);
+    docker(&[
+        "exec",
+        &scratch.0,
+        "s6-svc",
+        "-p",
+        "/run/service/svc-php-fpm",
+    ]);
+    fixture();
+    let engines = workbench_docker::Engines::new(&workbench_config::DockerConfig::default().hosts);
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+    };
+    let once = |container: &'static str, mode: Mode| {
+        let engines = engines.clone();
+        async move {
+            let argv = discovery::status_argv(None, mode);
+            let out = engines
+                .exec(
+                    "local",
+                    container,
+                    workbench_docker::ExecSpec {
+                        argv: &argv,
+                        user: None,
+                        timeout: Duration::from_secs(10),
+                        max_output: discovery::MAX_OUTPUT,
+                    },
+                )
+                .await
+                .expect("exec");
+            let report = discovery::once_report(&out.stdout).expect("whole report");
+            if mode == Mode::Fast {
+                assert!(
+                    report.contains("\nhex\n"),
+                    "fast report reads files: {report}"
+                );
+            } else {
+                assert!(!report.contains("svf\t"), "{report}");
+            }
+            Discovery::parse(report, now()).expect("parse")
+        }
+    };
+    // Ages are whole seconds read at two moments: compare everything else.
+    let same = |a: &Discovery, b: &Discovery| {
+        assert_eq!(a.scan_dir, b.scan_dir);
+        assert_eq!(a.services.len(), b.services.len());
+        for (x, y) in a.services.iter().zip(&b.services) {
+            let (mut sx, mut sy) = (x.status.clone().expect("x"), y.status.clone().expect("y"));
+            assert!(
+                sx.since_secs
+                    .unwrap_or(0)
+                    .abs_diff(sy.since_secs.unwrap_or(0))
+                    <= 1
+            );
+            (sx.since_secs, sy.since_secs, sx.ready_secs, sy.ready_secs) = (None, None, None, None);
+            assert_eq!((&x.name, x.kind, sx), (&y.name, y.kind, sy));
+        }
+    };
+    for container in ["wbfx-t-files", "wbfx-bogie"] {
+        let fast = once(container, Mode::Fast).await;
+        let svstat = once(container, Mode::Svstat).await;
+        assert_eq!(fast.services.len(), 3, "{fast:?}");
+        same(&fast, &svstat);
+
+        let mut session = engines
+            .open_session(
+                "local",
+                container,
+                &discovery::session_argv(None),
+                None,
+                Duration::from_secs(10),
+            )
+            .await
+            .expect("session");
+        for (token, mode) in [(1, Mode::Fast), (2, Mode::Svstat), (3, Mode::Fast)] {
+            let out = session
+                .request(
+                    &discovery::request_line(mode, token),
+                    &discovery::end_line(token),
+                    Duration::from_secs(10),
+                    discovery::MAX_OUTPUT,
+                )
+                .await
+                .expect("session report");
+            same(&Discovery::parse(&out, now()).expect("parse"), &svstat);
+        }
+    }
+    let fast = once("wbfx-t-files", Mode::Fast).await;
+    let nginx = fast
+        .service("svc-nginx")
+        .expect("nginx")
+        .status
+        .clone()
+        .expect("status");
+    assert!(!nginx.up && !nginx.wanted_up && nginx.exit_code.is_some());
+    let php = fast
+        .service("svc-php-fpm")
+        .expect("php")
+        .status
+        .clone()
+        .expect("status");
+    assert!(php.up && php.paused);
+    docker(&[
+        "exec",
+        &scratch.0,
+        "s6-svc",
+        "-c",
+        "/run/service/svc-php-fpm",
+    ]);
+}
+
+/// The status session of a container ends with its process (restart); the next read falls
+/// back to one exec and opens a new session, and the state is read afresh each time.
+#[tokio::test]
+async fn status_session_survives_a_restart() {
+    let scratch = Scratch::new("wbfx-t-session", &[]);
+    let app = TestApp::local();
+    let path = "/api/admin/services/local/wbfx-t-session";
+    let before = app.get(path).send().await.json();
+    assert_eq!(group(&before, "daemon"), "up", "{before}");
+    docker(&[
+        "exec",
+        &scratch.0,
+        "s6-svc",
+        "-wD",
+        "-d",
+        "/run/service/svc-rtorrent",
+    ]);
+    let down = app.get(path).send().await.json();
+    assert_eq!(
+        group(&down, "daemon"),
+        "down",
+        "read at request time: {down}"
+    );
+    docker(&["restart", "-t", "2", &scratch.0]);
+    scratch.wait_for("/run/service/svc-rtorrent");
+    for _ in 0..2 {
+        let after = app.get(path).send().await.json();
+        assert!(after["error"].is_null(), "{after}");
+        assert_eq!(group(&after, "daemon"), "up", "{after}");
+    }
+}

@@ -107,7 +107,7 @@ impl Default for DockerConfig {
             ],
             exec_timeout_secs: 15,
             daemon_stop_timeout_secs: 60,
-            concurrency: 8,
+            concurrency: 32,
         }
     }
 }

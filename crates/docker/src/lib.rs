@@ -4,17 +4,20 @@
 //! [`DockerError`].
 
 use std::collections::BTreeMap;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bollard::Docker;
+use bollard::container::LogOutput;
 use bollard::errors::Error as BollardError;
 use bollard::exec::{CreateExecOptions, StartExecResults};
 use bollard::models::ContainerSummaryStateEnum;
 use bollard::query_parameters::{
     DownloadFromContainerOptionsBuilder, ListContainersOptionsBuilder,
 };
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::OnceCell;
 use workbench_config::DockerHost;
 
@@ -39,6 +42,9 @@ pub enum DockerError {
     Timeout(Duration),
     #[error("Docker answered {status}: {message}")]
     Api { status: u16, message: String },
+    /// A session's process ended (container stopped or restarted, or the command failed).
+    #[error("the exec session ended")]
+    SessionEnded,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +107,76 @@ pub struct ExecOutput {
 struct Engine {
     config: DockerHost,
     client: OnceCell<Docker>,
+}
+
+/// A long-running exec with stdin attached: a request is a line written to it, its answer
+/// what it prints on stdout up to an end line. It saves a process start (the runc exec, most
+/// of an exec's cost) per request; see docs/services.md. Dropping it closes the exec's stdin.
+pub struct ExecSession {
+    input: Pin<Box<dyn AsyncWrite + Send>>,
+    output: Pin<Box<dyn Stream<Item = Result<LogOutput, BollardError>> + Send>>,
+    buf: Vec<u8>,
+    host: String,
+}
+
+impl ExecSession {
+    /// Writes `line` and returns stdout up to the line `end` (excluded). After an error the
+    /// session's position in its output is unknown: drop it.
+    pub async fn request(
+        &mut self,
+        line: &str,
+        end: &str,
+        timeout: Duration,
+        max_output: usize,
+    ) -> Result<String, DockerError> {
+        let host = self.host.clone();
+        let run = async {
+            self.input
+                .write_all(line.as_bytes())
+                .await
+                .map_err(|_| DockerError::SessionEnded)?;
+            self.input
+                .flush()
+                .await
+                .map_err(|_| DockerError::SessionEnded)?;
+            let end = end.as_bytes();
+            loop {
+                if let Some(at) = find_line(&self.buf, end) {
+                    let answer = String::from_utf8_lossy(&self.buf[..at]).into_owned();
+                    self.buf.drain(..at + end.len());
+                    return Ok(answer);
+                }
+                if self.buf.len() > max_output {
+                    return Err(DockerError::Api {
+                        status: 0,
+                        message: format!("session answer over {max_output} bytes"),
+                    });
+                }
+                match self.output.next().await {
+                    None => return Err(DockerError::SessionEnded),
+                    Some(Err(e)) => return Err(map_error(&host, e)),
+                    Some(Ok(LogOutput::StdOut { message } | LogOutput::Console { message })) => {
+                        self.buf.extend_from_slice(&message)
+                    }
+                    // Stderr of the session's own shell is noise: the script reports in-band.
+                    Some(Ok(_)) => {}
+                }
+            }
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .map_err(|_| DockerError::Timeout(timeout))?
+    }
+}
+
+/// Where the line `end` starts in `buf`: at the start or right after a newline.
+fn find_line(buf: &[u8], end: &[u8]) -> Option<usize> {
+    if buf.starts_with(end) {
+        return Some(0);
+    }
+    buf.windows(end.len() + 1)
+        .position(|w| w[0] == b'\n' && &w[1..] == end)
+        .map(|i| i + 1)
 }
 
 /// Every configured engine, by name. Cheap to clone.
@@ -221,12 +297,11 @@ impl Engines {
                     let chunk = chunk.map_err(|e| map_error(host, e))?;
                     let room = spec.max_output.saturating_sub(stdout.len() + stderr.len());
                     let (buf, bytes) = match &chunk {
-                        bollard::container::LogOutput::StdErr { message } => (&mut stderr, message),
-                        bollard::container::LogOutput::StdOut { message }
-                        | bollard::container::LogOutput::Console { message } => {
+                        LogOutput::StdErr { message } => (&mut stderr, message),
+                        LogOutput::StdOut { message } | LogOutput::Console { message } => {
                             (&mut stdout, message)
                         }
-                        bollard::container::LogOutput::StdIn { .. } => continue,
+                        LogOutput::StdIn { .. } => continue,
                     };
                     if bytes.len() > room {
                         out.truncated = true;
@@ -246,6 +321,48 @@ impl Engines {
         tokio::time::timeout(spec.timeout, run)
             .await
             .map_err(|_| DockerError::Timeout(spec.timeout))?
+    }
+
+    /// Starts `argv` in `container` with stdin attached, for [`ExecSession::request`].
+    pub async fn open_session(
+        &self,
+        host: &str,
+        container: &str,
+        argv: &[String],
+        user: Option<&str>,
+        timeout: Duration,
+    ) -> Result<ExecSession, DockerError> {
+        let docker = self.client(host).await?;
+        let run = async {
+            let options = CreateExecOptions::<&str> {
+                cmd: Some(argv.iter().map(String::as_str).collect()),
+                attach_stdin: Some(true),
+                attach_stdout: Some(true),
+                attach_stderr: Some(true),
+                user,
+                ..Default::default()
+            };
+            let created = docker
+                .create_exec(container, options)
+                .await
+                .map_err(|e| map_error(host, e))?;
+            match docker
+                .start_exec(&created.id, None)
+                .await
+                .map_err(|e| map_error(host, e))?
+            {
+                StartExecResults::Attached { output, input } => Ok(ExecSession {
+                    input,
+                    output,
+                    buf: Vec::new(),
+                    host: host.to_string(),
+                }),
+                StartExecResults::Detached => Err(DockerError::SessionEnded),
+            }
+        };
+        tokio::time::timeout(timeout, run)
+            .await
+            .map_err(|_| DockerError::Timeout(timeout))?
     }
 
     /// Whether `path` exists in the container, read through the archive API (no exec, so it
@@ -330,6 +447,15 @@ fn health_of(status: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn end_lines_are_whole_lines() {
+        assert_eq!(find_line(b"end\t1\n", b"end\t1\n"), Some(0));
+        assert_eq!(find_line(b"a\nend\t1\nrest", b"end\t1\n"), Some(2));
+        assert_eq!(find_line(b"xend\t1\n", b"end\t1\n"), None);
+        assert_eq!(find_line(b"end\t12\n", b"end\t1\n"), None);
+        assert_eq!(find_line(b"", b"end\t1\n"), None);
+    }
 
     #[test]
     fn health_from_status() {

@@ -5,7 +5,9 @@
 pub mod control;
 pub mod discovery;
 pub mod status;
+pub mod supervise;
 
 pub use control::{Action, ControlKind, ServiceName, Step};
 pub use discovery::{DiscoveredService, Discovery, ScanError};
 pub use status::{ParseError, Status};
+pub use supervise::{StatusFileError, SuperviseStatus};

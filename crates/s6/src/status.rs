@@ -240,7 +240,7 @@ fn parse_signal(s: &str) -> Option<String> {
 }
 
 /// Linux numbers for the signals a service dies of; others keep their number.
-fn signal_name(n: i32) -> String {
+pub(crate) fn signal_name(n: i32) -> String {
     let name = match n {
         1 => "SIGHUP",
         2 => "SIGINT",

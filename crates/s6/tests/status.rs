@@ -1,6 +1,8 @@
 //! The status parsers against a verbatim s6 2.11 transcript, the other versions' forms,
 //! hostile input and arbitrary bytes.
 
+use std::time::Duration;
+
 use proptest::prelude::*;
 use workbench_s6::Status;
 use workbench_s6::discovery::{Discovery, ScanError, s6_error};
@@ -188,7 +190,7 @@ fn discovery_output() {
         svc\ts6rc-oneshot-runner\t0\t/run/service/s6rc-oneshot-runner\ttrue true true false false 9 -1 NA -1 @400000006b07378a116a1b3f @400000006b07378a1117a818 3 3\n\
         svc\t-bad\t0\tx\ty\n\
         garbage line\n";
-    let d = Discovery::parse(out).expect("parse");
+    let d = Discovery::parse(out, Duration::ZERO).expect("parse");
     assert_eq!(d.scan_dir, "/run/service");
     assert_eq!(d.services.len(), 2, "internal and invalid names dropped");
     assert_eq!(
@@ -203,12 +205,18 @@ fn discovery_output() {
     let rt = d.service("svc-rtorrent").expect("rt");
     assert_eq!(rt.kind, workbench_s6::ControlKind::S6Rc);
     assert_eq!(rt.status, Err("s6-supervise not running".into()));
-    assert_eq!(Discovery::parse("nobin\n"), Err(ScanError::NoBinaries));
-    assert_eq!(Discovery::parse("noscan\n"), Err(ScanError::NoScanDir));
-    assert!(Discovery::parse("").is_err());
-    assert!(Discovery::parse("scan\trelative\t/command\n").is_err());
-    assert!(Discovery::parse("scan\t/a/../b\t/command\n").is_err());
-    assert!(Discovery::parse(&"x".repeat(300 * 1024)).is_err());
+    assert_eq!(
+        Discovery::parse("nobin\n", Duration::ZERO),
+        Err(ScanError::NoBinaries)
+    );
+    assert_eq!(
+        Discovery::parse("noscan\n", Duration::ZERO),
+        Err(ScanError::NoScanDir)
+    );
+    assert!(Discovery::parse("", Duration::ZERO).is_err());
+    assert!(Discovery::parse("scan\trelative\t/command\n", Duration::ZERO).is_err());
+    assert!(Discovery::parse("scan\t/a/../b\t/command\n", Duration::ZERO).is_err());
+    assert!(Discovery::parse(&"x".repeat(300 * 1024), Duration::ZERO).is_err());
     assert_eq!(
         s6_error("s6-svc: fatal: unable to control /run/service/nope: No such file or directory"),
         "No such file or directory"
@@ -219,7 +227,7 @@ proptest! {
     #[test]
     fn parse_never_panics(s in ".{0,300}") {
         let _ = Status::parse(&s);
-        let _ = Discovery::parse(&s);
+        let _ = Discovery::parse(&s, Duration::ZERO);
     }
 
     #[test]

@@ -4,14 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::sessions::Sessions;
 use futures::StreamExt;
 use futures::future::join_all;
 use workbench_config::{DockerConfig, MANAGED_LABEL, is_simple_name};
 use workbench_docker::{ContainerInfo, ContainerState, DockerError, Engines, ExecSpec};
 use workbench_s6::control::{explain_failure, steps};
-use workbench_s6::discovery::{self, Discovery, ScanError};
+use workbench_s6::discovery::{self, Discovery, Mode, ScanError};
 use workbench_s6::{Action, ControlKind, ServiceName};
 use workbench_services_api::{
     ActionResponse, ApiError, ContainerView, GroupState, GroupView, HostView, ServiceView,
@@ -93,6 +94,13 @@ impl ServiceError {
                     ),
                 )
             }
+            DockerError::SessionEnded => Self::new(
+                409,
+                "container_stopped",
+                format!(
+                    "Container {container:?} stopped while it was read. Check it and try again."
+                ),
+            ),
             DockerError::Api { status, message } => {
                 tracing::warn!(host, container, status, message, "Docker API error");
                 Self::new(
@@ -128,6 +136,7 @@ struct Managed {
 pub struct ServiceController {
     engines: Engines,
     config: Arc<DockerConfig>,
+    sessions: Sessions,
 }
 
 impl ServiceController {
@@ -135,6 +144,7 @@ impl ServiceController {
         Self {
             engines: Engines::new(&config.hosts),
             config: Arc::new(config.clone()),
+            sessions: Sessions::default(),
         }
     }
 
@@ -155,6 +165,8 @@ impl ServiceController {
         for (i, (name, managed)) in listed.into_iter().enumerate() {
             match managed {
                 Ok(list) => {
+                    self.sessions
+                        .retain(&name, list.iter().map(|m| m.info.id.as_str()));
                     work.extend(list.into_iter().map(|m| (i, m)));
                     hosts.push(HostView {
                         name,
@@ -425,30 +437,19 @@ impl ServiceController {
         })
     }
 
+    /// The container's s6 state, read now: the fast report (status files), and the
+    /// `s6-svstat` report when the files are in a layout we do not know.
     async fn discover(&self, m: &Managed) -> Result<Discovery, ServiceError> {
-        let argv = discovery::status_argv(m.scan_dir.as_deref());
-        let out = self
-            .engines
-            .exec(
-                &m.host,
-                &m.info.name,
-                ExecSpec {
-                    argv: &argv,
-                    user: m.user.as_deref(),
-                    timeout: Duration::from_secs(self.config.exec_timeout_secs),
-                    max_output: MAX_STATUS_OUTPUT,
-                },
-            )
-            .await
-            .map_err(|e| ServiceError::from_docker(&m.host, &m.info.name, e))?;
-        if out.exit_code == Some(126) || out.exit_code == Some(127) {
-            return Err(ServiceError::new(
-                409,
-                "no_shell",
-                "The container has no /bin/sh, which the status check needs. Use an image with a shell (s6-overlay images have one).",
-            ));
+        let out = self.report(m, Mode::Fast).await?;
+        match parse_report(&out) {
+            Err(ScanError::StatusFiles(e)) => {
+                tracing::info!(container = %m.info.name, error = %e, "status files unread; asking s6-svstat");
+                let out = self.report(m, Mode::Svstat).await?;
+                parse_report(&out)
+            }
+            other => other,
         }
-        Discovery::parse(&out.stdout).map_err(|e| match e {
+        .map_err(|e| match e {
             ScanError::NoBinaries => ServiceError::new(
                 409,
                 "s6_missing",
@@ -464,7 +465,85 @@ impl ServiceController {
                 tracing::warn!(container = %m.info.name, detail, "unexpected status output");
                 ServiceError::new(502, "s6_error", "The container's s6 status could not be read; see the server log.")
             }
+            ScanError::StatusFiles(e) => {
+                tracing::warn!(container = %m.info.name, error = %e, "unexpected status output");
+                ServiceError::new(502, "s6_error", "The container's s6 status could not be read; see the server log.")
+            }
         })
+    }
+
+    /// One status report of the script: through the container's status session when it has
+    /// one (opened on first use), else (or when the session fails) through a one-shot exec.
+    async fn report(&self, m: &Managed, mode: Mode) -> Result<String, ServiceError> {
+        let timeout = Duration::from_secs(self.config.exec_timeout_secs);
+        let slot = self.sessions.slot(&m.host, &m.info.id);
+        let mut session = slot.lock().await;
+        if session.is_none() {
+            let argv = discovery::session_argv(m.scan_dir.as_deref());
+            match self
+                .engines
+                .open_session(&m.host, &m.info.name, &argv, m.user.as_deref(), timeout)
+                .await
+            {
+                Ok(s) => *session = Some(s),
+                Err(e) => {
+                    tracing::debug!(container = %m.info.name, error = %e, "no status session")
+                }
+            }
+        }
+        if let Some(s) = session.as_mut() {
+            let token = self.sessions.token();
+            match s
+                .request(
+                    &discovery::request_line(mode, token),
+                    &discovery::end_line(token),
+                    timeout,
+                    MAX_STATUS_OUTPUT,
+                )
+                .await
+            {
+                Ok(out) => return Ok(out),
+                Err(e) => {
+                    // Stopped, restarted or stuck: a new session next time, one exec now.
+                    tracing::debug!(container = %m.info.name, error = %e, "status session ended");
+                    *session = None;
+                }
+            }
+        }
+        drop(session);
+        let argv = discovery::status_argv(m.scan_dir.as_deref(), mode);
+        let out = self
+            .engines
+            .exec(
+                &m.host,
+                &m.info.name,
+                ExecSpec {
+                    argv: &argv,
+                    user: m.user.as_deref(),
+                    timeout,
+                    max_output: MAX_STATUS_OUTPUT,
+                },
+            )
+            .await
+            .map_err(|e| ServiceError::from_docker(&m.host, &m.info.name, e))?;
+        if out.exit_code == Some(126) || out.exit_code == Some(127) {
+            return Err(ServiceError::new(
+                409,
+                "no_shell",
+                "The container has no /bin/sh, which the status check needs. Use an image with a shell (s6-overlay images have one).",
+            ));
+        }
+        match discovery::once_report(&out.stdout) {
+            Some(report) => Ok(report.to_string()),
+            None => {
+                tracing::warn!(container = %m.info.name, code = ?out.exit_code, "status report cut short");
+                Err(ServiceError::new(
+                    502,
+                    "s6_error",
+                    "The container's s6 status could not be read; see the server log.",
+                ))
+            }
+        }
     }
 
     /// The container's view; on failure the view carries the error too, and it is returned
@@ -563,6 +642,15 @@ impl ServiceController {
         }
         (view, None)
     }
+}
+
+/// Parses a report with the server's clock for the status files' ages (the engine's host
+/// shares it when local; a remote host's clock skew shows as seconds of uptime).
+fn parse_report(out: &str) -> Result<Discovery, ScanError> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Discovery::parse(out, now)
 }
 
 fn check_running(m: &Managed) -> Result<(), ServiceError> {
