@@ -108,3 +108,40 @@ test('a profile whose program is missing says so', async ({ page }) => {
   await expect(pane.locator('.xterm-rows')).toContainText('workbench.toml');
   await expect(pane.locator('.term-status')).toContainText('not installed');
 });
+
+test('the tab list survives a reload and each tab reattaches with its scrollback', async ({ page }) => {
+  const first = await openTerminal(page);
+  await run(page, first, 'echo one-$((10+1)); echo pid-$$');
+  const pid1 = await numberAfter(first, 'pid-');
+  await expect(first.locator('.xterm-rows')).toContainText('one-11');
+
+  await page.getByRole('button', { name: 'New terminal' }).click();
+  await page.getByRole('menuitem', { name: 'Shell' }).click();
+  await expect(page.locator('.term-tab')).toHaveCount(2);
+  const second = await visiblePane(page);
+  await run(page, second, 'echo two-$((20+2)); echo pid-$$');
+  const pid2 = await numberAfter(second, 'pid-');
+  await expect(second.locator('.xterm-rows')).toContainText('two-22');
+  page.once('dialog', (d) => d.accept('second one'));
+  await page.locator('.term-tab').nth(1).dblclick();
+  await expect(page.locator('.term-tab').nth(1)).toContainText('second one');
+
+  await page.reload();
+  await hydrated(page);
+  const tabs = page.locator('.term-tab');
+  await expect(tabs).toHaveCount(2);
+  await expect(tabs.nth(1)).toContainText('second one');
+  await expect(tabs.nth(1)).toHaveAttribute('aria-selected', 'true');
+
+  // The shown tab is the second one, reattached: its scrollback and its shell.
+  const again2 = await visiblePane(page);
+  await expect(again2.locator('.xterm-rows')).toContainText('two-22');
+  await run(page, again2, 'echo still-$$');
+  expect(await numberAfter(again2, 'still-')).toBe(pid2);
+
+  await tabs.first().click();
+  const again1 = await visiblePane(page);
+  await expect(again1.locator('.xterm-rows')).toContainText('one-11');
+  await run(page, again1, 'echo still-$$');
+  expect(await numberAfter(again1, 'still-')).toBe(pid1);
+});

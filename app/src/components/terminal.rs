@@ -4,6 +4,7 @@
 
 pub mod key_bar;
 pub mod pane;
+pub mod saved;
 pub mod tabs;
 
 #[cfg(feature = "hydrate")]
@@ -47,6 +48,8 @@ pub struct TabInfo {
     /// A name the user gave the tab; wins over the title.
     pub name: RwSignal<Option<String>>,
     pub status: RwSignal<Status>,
+    /// The server's session id once known: what a reload reattaches to.
+    pub session: RwSignal<Option<String>>,
 }
 
 impl TabInfo {
@@ -60,6 +63,7 @@ impl TabInfo {
             title: RwSignal::new(profile.title.clone()),
             name: RwSignal::new(None),
             status: RwSignal::new(Status::Connecting),
+            session: RwSignal::new(None),
         }
     }
 
@@ -81,11 +85,57 @@ pub struct Terminals {
 
 impl Terminals {
     pub fn open(&self, profile: &ProfileInfo) {
+        self.open_saved(profile, None);
+    }
+
+    /// Opens a tab, restoring what a reload saved: its name, title and session to reattach.
+    fn open_saved(&self, profile: &ProfileInfo, saved: Option<&saved::SavedTab>) {
         let key = self.next_key.get_untracked();
         self.next_key.set(key + 1);
         let tab = self.owner.get_value().with(|| TabInfo::new(key, profile));
+        if let Some(saved) = saved {
+            tab.name.set(saved.name.clone());
+            if let Some(title) = &saved.title {
+                tab.title.set(title.clone());
+            }
+            tab.session.set(saved.session.clone());
+        }
         self.tabs.update(|t| t.push(tab));
         self.active.set(Some(key));
+    }
+
+    /// What survives a reload: every tab's profile, name, title and session, in order.
+    fn saved(&self) -> saved::SavedTabs {
+        let tabs = self.tabs.get();
+        let active = self.active.get();
+        saved::SavedTabs {
+            active: tabs.iter().position(|t| Some(t.key) == active),
+            tabs: tabs
+                .iter()
+                .map(|t| saved::SavedTab {
+                    profile: t.profile.to_string(),
+                    name: t.name.get(),
+                    title: Some(t.title.get()),
+                    session: t.session.get(),
+                })
+                .collect(),
+        }
+    }
+
+    /// Reopens the saved tabs whose profile still exists; false when there were none.
+    #[cfg(feature = "hydrate")]
+    fn restore(&self, saved: &saved::SavedTabs, profiles: &[ProfileInfo]) -> bool {
+        let mut keys = Vec::new();
+        for tab in &saved.tabs {
+            if let Some(profile) = profiles.iter().find(|p| p.name == tab.profile) {
+                self.open_saved(profile, Some(tab));
+                keys.push(self.next_key.get_untracked() - 1);
+            }
+        }
+        if let Some(key) = saved.active.and_then(|i| keys.get(i)) {
+            self.active.set(Some(*key));
+        }
+        !keys.is_empty()
     }
 
     pub fn close(&self, key: u32) {
@@ -149,14 +199,23 @@ fn TerminalWorkspace() -> AnyView {
         owner: StoredValue::new(Owner::current().unwrap_or_default()),
     };
     let error = RwSignal::new(None::<String>);
+    // Saving starts once the saved tabs are back, so an empty list never overwrites them.
+    let restored = RwSignal::new(false);
+    Effect::new(move |_| {
+        if restored.get() {
+            saved::store(&state.saved());
+        }
+    });
     #[cfg(feature = "hydrate")]
     wasm_bindgen_futures::spawn_local(async move {
         match client::fetch_profiles().await {
             Ok(profiles) => {
-                if let Some(first) = profiles.first() {
+                let reopened = saved::load().is_some_and(|s| state.restore(&s, &profiles));
+                if !reopened && let Some(first) = profiles.first() {
                     state.open(first);
                 }
                 state.profiles.set(profiles);
+                restored.set(true);
             }
             Err(message) => error.set(Some(message)),
         }

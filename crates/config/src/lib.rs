@@ -8,6 +8,7 @@ mod content;
 mod docker;
 mod hosts;
 mod terminal;
+pub mod terminal_theme;
 mod validate;
 
 pub use brain::{BrainConfig, VectorFormat};

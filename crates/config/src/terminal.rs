@@ -21,6 +21,11 @@ pub struct TerminalConfig {
     pub font_family: String,
     /// Font size in CSS pixels.
     pub font_size: u16,
+    /// Colour preset: `dark` or `light`.
+    pub theme: String,
+    /// Single colours over the preset, by xterm.js theme key in snake_case
+    /// (see [`crate::terminal_theme::COLOR_KEYS`]).
+    pub colors: BTreeMap<String, String>,
     /// What `+` offers; the first one is what a new tab opens.
     pub profiles: Vec<TerminalProfile>,
 }
@@ -120,6 +125,14 @@ impl TerminalProfile {
     }
 }
 
+impl TerminalConfig {
+    /// The theme as xterm.js takes it (`ITheme`, camelCase keys): the preset, then
+    /// `[terminal.colors]` over it.
+    pub fn xterm_theme(&self) -> BTreeMap<String, String> {
+        crate::terminal_theme::resolve(&self.theme, &self.colors)
+    }
+}
+
 impl Default for TerminalConfig {
     fn default() -> Self {
         Self {
@@ -128,6 +141,8 @@ impl Default for TerminalConfig {
             max_clients: 10,
             font_family: "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace".into(),
             font_size: 14,
+            theme: "dark".into(),
+            colors: BTreeMap::new(),
             profiles: vec![
                 TerminalProfile::program("shell", "Shell", &[]),
                 TerminalProfile::program("claude", "Claude Code", &["claude"]),
@@ -178,6 +193,7 @@ pub(crate) fn validate(t: &TerminalConfig) -> Result<(), ConfigError> {
             "use a font size in CSS pixels, e.g. font_size = 14",
         ));
     }
+    crate::terminal_theme::validate(&t.theme, &t.colors)?;
     if t.profiles.is_empty() {
         return Err(invalid(
             "terminal.profiles",

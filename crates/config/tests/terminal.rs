@@ -94,3 +94,133 @@ fn bad_profiles_are_refused_with_the_key() {
         Ok(())
     });
 }
+
+#[test]
+fn theme_preset_and_overrides_reach_xterm_names() {
+    let dark = Config::default().terminal.xterm_theme();
+    assert_eq!(dark["background"], "#1e1e1e");
+    assert_eq!(dark["brightBlack"], "#555753");
+    Jail::expect_with(|jail| {
+        jail.set_env("WORKBENCH_TERMINAL__COLORS__BRIGHT_BLACK", "#777");
+        let config = load(
+            jail,
+            "[terminal]\ntheme = \"light\"\n[terminal.colors]\nbackground = \"#000000\"\n\
+             selection_background = \"rgba(0, 0, 255, 0.5)\"\ncursor = \" rgb(1,2,3) \"\n",
+        )
+        .expect("valid");
+        let theme = config.terminal.xterm_theme();
+        assert_eq!(theme["background"], "#000000");
+        assert_eq!(theme["foreground"], "#2e3436", "light preset kept");
+        assert_eq!(theme["selectionBackground"], "rgba(0, 0, 255, 0.5)");
+        assert_eq!(theme["cursor"], "rgb(1,2,3)", "trimmed");
+        assert_eq!(theme["brightBlack"], "#777", "from the environment");
+        Ok(())
+    });
+}
+
+#[test]
+fn hostile_or_unknown_theme_values_are_refused_with_the_key() {
+    Jail::expect_with(|jail| {
+        let hostile = [
+            "red;}",
+            "red",
+            "#fff;}body{display:none",
+            "#ffff",
+            "#12345g",
+            "url(https://evil.example/x)",
+            "expression(alert(1))",
+            "rgb(1,2,3);x",
+            "rgb(1,2)",
+            "rgb(256,0,0)",
+            "rgba(1,2,3)",
+            "rgba(1,2,3,2)",
+            "rgba(1,2,3,NaN)",
+            "rgb(1,2,3) !important",
+            "var(--x)",
+            "",
+            "#\u{0}00",
+        ];
+        for value in hostile {
+            let text = refused(
+                jail,
+                &format!("[terminal.colors]\nbackground = {}\n", toml_string(value)),
+            );
+            assert!(
+                text.contains("terminal.colors") && text.contains("background"),
+                "{value:?} → {text}"
+            );
+        }
+        let text = refused(jail, "[terminal.colors]\nbackgroud = \"#000\"\n");
+        assert!(
+            text.contains("terminal.colors") && text.contains("backgroud"),
+            "{text}"
+        );
+        let text = refused(jail, "[terminal.colors]\nselectionBackground = \"#000\"\n");
+        assert!(text.contains("selectionBackground"), "{text}");
+        let text = refused(jail, "[terminal]\ntheme = \"solarized\"\n");
+        assert!(
+            text.contains("terminal.theme") && text.contains("solarized"),
+            "{text}"
+        );
+        let long = "x".repeat(10_000);
+        let text = refused(jail, &format!("[terminal.colors]\n{long} = \"#000\"\n"));
+        assert!(text.len() < 2_000, "the message stays short");
+        Ok(())
+    });
+}
+
+/// A TOML basic string holding `s`.
+fn toml_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[test]
+fn every_colour_key_is_documented_in_the_example() {
+    let example =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workbench.example.toml");
+    let text = std::fs::read_to_string(example).expect("read workbench.example.toml");
+    for (key, _) in workbench_config::terminal_theme::COLOR_KEYS {
+        assert!(
+            text.contains(&format!("\n# {key} = ")),
+            "workbench.example.toml lacks terminal.colors.{key}"
+        );
+    }
+    for preset in workbench_config::terminal_theme::PRESETS {
+        assert!(text.contains(&format!("\"{preset}\"")), "{preset}");
+    }
+}
+
+mod theme_props {
+    use proptest::prelude::*;
+    use workbench_config::terminal_theme::is_color;
+
+    proptest! {
+        #[test]
+        fn accepted_colours_hold_no_css_punctuation(s in ".{0,40}") {
+            if is_color(&s) {
+                let punctuation = [';', '}', '{', '"', '\'', '\\', ':', '!', '/'];
+                prop_assert!(!s.contains(punctuation), "{:?}", s);
+            }
+        }
+
+        #[test]
+        fn hex_colours_pass(r in any::<u8>(), g in any::<u8>(), b in any::<u8>()) {
+            let hex = format!("#{r:02x}{g:02x}{b:02x}");
+            let rgb = format!("rgb({r}, {g}, {b})");
+            prop_assert!(is_color(&hex));
+            prop_assert!(is_color(&rgb));
+        }
+    }
+}

@@ -252,6 +252,13 @@ fn preferences(terminals: &Terminals) -> Preferences {
     let mut p = Preferences::new();
     p.insert("fontFamily".into(), c.font_family.clone().into());
     p.insert("fontSize".into(), c.font_size.into());
+    // ttyd's `-t theme={…}`: an xterm.js ITheme object, which ttyd's own page applies too.
+    let theme: serde_json::Map<String, serde_json::Value> = c
+        .xterm_theme()
+        .into_iter()
+        .map(|(k, v)| (k, v.into()))
+        .collect();
+    p.insert("theme".into(), theme.into());
     p
 }
 

@@ -34,6 +34,11 @@ async fn hello_then_title_then_preferences_then_output() {
         "{title}"
     );
     assert!(c.prefs.as_ref().expect("prefs").contains_key("fontSize"));
+    assert_eq!(
+        c.prefs.as_ref().expect("prefs")["theme"]["background"],
+        "#1e1e1e",
+        "the [terminal] theme, as xterm.js's ITheme"
+    );
     assert!(
         !c.prefs.as_ref().expect("prefs").contains_key("session"),
         "plain ttyd clients get plain prefs"

@@ -95,7 +95,8 @@ impl Pane {
             el,
             tab,
             ws: RefCell::new(None),
-            session: RefCell::new(None),
+            // A tab restored after a reload reattaches to its session.
+            session: RefCell::new(tab.session.get_untracked()),
             written: Cell::new(0),
             pending: Rc::new(Cell::new(0)),
             paused: Rc::new(Cell::new(false)),
@@ -323,15 +324,17 @@ impl Pane {
             Ok(ServerMessage::SetPreferences(prefs)) => {
                 if let Some(id) = prefs.get("session").and_then(|v| v.as_str()) {
                     let previous = self.session.replace(Some(id.to_owned()));
+                    self.tab.session.set(Some(id.to_owned()));
                     if previous.is_some_and(|p| p != id) {
                         self.term.write_str(
                             "\x1b[2m[the previous session had ended; this is a new one]\x1b[0m\r\n",
                         );
                     }
                 }
-                // Fonts come from [terminal] in the server's config.
+                // Fonts and colours come from [terminal] in the server's config (validated
+                // there: colours are plain #hex / rgb() / rgba()).
                 let options = self.term.options();
-                for key in ["fontFamily", "fontSize"] {
+                for key in ["fontFamily", "fontSize", "theme"] {
                     if let Some(value) = prefs.get(key)
                         && let Ok(value) = serde_wasm(value)
                     {
@@ -435,11 +438,21 @@ impl Pane {
     }
 }
 
-/// A JSON string or number as a JavaScript value (all the preferences we apply are).
+/// A JSON string, number, or object of those (the theme) as a JavaScript value: all the
+/// preferences we apply are.
 fn serde_wasm(value: &serde_json::Value) -> Result<JsValue, ()> {
     match value {
         serde_json::Value::String(s) => Ok(s.into()),
         serde_json::Value::Number(n) => n.as_f64().map(JsValue::from).ok_or(()),
+        serde_json::Value::Object(map) => {
+            let o = Object::new();
+            for (k, v) in map {
+                if let serde_json::Value::String(s) = v {
+                    let _ = Reflect::set(&o, &k.into(), &s.into());
+                }
+            }
+            Ok(o.into())
+        }
         _ => Err(()),
     }
 }
