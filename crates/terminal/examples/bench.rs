@@ -1,6 +1,9 @@
 //! Terminal benchmarks (issue 3), each against a baseline taken in the same run:
 //!
-//! * throughput of `head -c N /dev/zero | base64` through our WebSocket vs a bare PTY;
+//! * throughput of `head -c N /dev/zero | base64` through our WebSocket vs a bare PTY, and
+//!   what permessage-deflate would add: the same frames compressed as a server would
+//!   (raw deflate, context takeover, sync flush per message) and inflated as a browser would,
+//!   timed in the same run, for this stream and for incompressible base64 of random bytes;
 //! * keystroke echo round trip over 1,000 keys (`cat` on a PTY echoes each key);
 //! * memory while a slow client reads a flooding `yes` (back-pressure must bound it);
 //! * 100 concurrent sessions each printing.
@@ -13,9 +16,9 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncReadExt;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use workbench_config::{TerminalConfig, TerminalProfile};
 use workbench_terminal::Terminals;
+use workbench_terminal::testing::{Client, TestServer, Ws};
 
 const MB: f64 = 1_000_000.0;
 
@@ -35,48 +38,107 @@ fn rss_kb() -> u64 {
 }
 
 async fn server(config: TerminalConfig) -> (std::net::SocketAddr, Terminals) {
-    let terminals = Terminals::new(config);
-    let app = workbench_terminal::router::<Terminals>().with_state(terminals.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    (addr, terminals)
+    let server = TestServer::start(config).await;
+    (server.addr, server.terminals)
 }
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(addr: std::net::SocketAddr, profile: &str, token: &str) -> Ws {
-    let mut req = format!("ws://{addr}/terminal/{profile}/ws")
-        .into_client_request()
-        .expect("req");
-    req.headers_mut()
-        .insert("Sec-WebSocket-Protocol", "tty".parse().expect("h"));
-    let (mut ws, _) = tokio_tungstenite::connect_async(req)
-        .await
-        .expect("connect");
-    let hello = format!(r#"{{"AuthToken":"{token}","columns":200,"rows":50}}"#);
-    ws.send(Message::Binary(hello.into_bytes().into()))
-        .await
-        .expect("hello");
-    ws
+    let mut c = Client::connect(addr, &format!("/terminal/{profile}/ws")).await;
+    c.hello(token, (200, 50)).await;
+    c.ws
 }
 
-/// Output bytes until the close frame.
-async fn drain(ws: &mut Ws) -> usize {
+/// Output bytes until the close frame; with `keep`, the frames too (as sent, with their
+/// `'0'` command byte), for the deflate estimate.
+async fn drain(ws: &mut Ws, mut keep: Option<&mut Vec<Vec<u8>>>) -> usize {
     let mut n = 0;
     while let Some(Ok(msg)) = ws.next().await {
         match msg {
-            Message::Binary(b) if b.first() == Some(&b'0') => n += b.len() - 1,
+            Message::Binary(b) if b.first() == Some(&b'0') => {
+                n += b.len() - 1;
+                if let Some(frames) = keep.as_deref_mut() {
+                    frames.push(b.to_vec());
+                }
+            }
             Message::Close(_) => break,
             _ => {}
         }
     }
     n
+}
+
+/// permessage-deflate (RFC 7692) on `frames`: one raw-deflate stream for the connection
+/// (context takeover, as browsers offer it), each message ended with a sync flush. Returns
+/// (compressed bytes, time to compress, time to inflate).
+fn deflate_cost(frames: &[Vec<u8>], level: u32) -> (usize, Duration, Duration) {
+    use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
+    let mut z = Compress::new(Compression::new(level), false);
+    let mut out = Vec::new();
+    let mut messages = Vec::with_capacity(frames.len());
+    let start = Instant::now();
+    for f in frames {
+        out.clear();
+        out.reserve(f.len() + 64);
+        let mut input = &f[..];
+        loop {
+            let before = z.total_in();
+            z.compress_vec(input, &mut out, FlushCompress::Sync)
+                .expect("deflate");
+            input = &input[(z.total_in() - before) as usize..];
+            if input.is_empty() && out.len() < out.capacity() {
+                break;
+            }
+            out.reserve(out.capacity().max(1024));
+        }
+        messages.push(out.clone());
+    }
+    let compress = start.elapsed();
+    let size = messages.iter().map(Vec::len).sum();
+    let mut d = Decompress::new(false);
+    let mut plain = Vec::with_capacity(70 * 1024);
+    let start = Instant::now();
+    for m in &messages {
+        let mut input = &m[..];
+        loop {
+            plain.clear();
+            let before = d.total_in();
+            d.decompress_vec(input, &mut plain, FlushDecompress::Sync)
+                .expect("inflate");
+            input = &input[(d.total_in() - before) as usize..];
+            if input.is_empty() {
+                break;
+            }
+        }
+    }
+    (size, compress, start.elapsed())
+}
+
+/// Frames of the same sizes holding base64 of pseudo-random bytes: what deflate cannot shrink
+/// much (compiler output, logs and TUIs sit between this and zeros).
+fn random_like(frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    frames
+        .iter()
+        .map(|f| {
+            let raw: Vec<u8> = (0..f.len() * 3 / 4)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            let mut out = vec![b'0'];
+            out.extend(
+                base64::engine::general_purpose::STANDARD
+                    .encode(raw)
+                    .bytes(),
+            );
+            out.truncate(f.len());
+            out
+        })
+        .collect()
 }
 
 async fn bare_pty(script: &str) -> (usize, Duration) {
@@ -125,14 +187,34 @@ async fn main() {
         let (bare_n, bare_t) = bare_pty(&script).await;
         let start = Instant::now();
         let mut ws = connect(addr, "flood", &token).await;
-        let ws_n = drain(&mut ws).await;
+        let mut frames = Vec::new();
+        let ws_n = drain(&mut ws, Some(&mut frames)).await;
         let ws_t = start.elapsed();
         let bare = bare_n as f64 / MB / bare_t.as_secs_f64();
         let ours = ws_n as f64 / MB / ws_t.as_secs_f64();
         println!(
-            "run {run}: bare pty {bare:.1} MB/s ({bare_n} B), websocket {ours:.1} MB/s ({ws_n} B), ratio {:.2}",
+            "run {run}: bare pty {bare:.1} MB/s ({bare_n} B), websocket {ours:.1} MB/s ({ws_n} B, {} frames), ratio {:.2}",
+            frames.len(),
             ours / bare
         );
+        // Deflate runs on the same two cores as the PTY and the socket: added serially, the
+        // sending side's time becomes ws_t + compress and the receiving side adds inflate.
+        let random = random_like(&frames);
+        for (what, stream) in [("this stream", &frames), ("random base64", &random)] {
+            for level in [1, 6] {
+                let (size, c, d) = deflate_cost(stream, level);
+                let plain: usize = stream.iter().map(Vec::len).sum();
+                let with = ws_n as f64 / MB / (ws_t + c + d).as_secs_f64();
+                println!(
+                    "  deflate level {level}, {what}: {:.1}x smaller, compress {:.0} MB/s, inflate {:.0} MB/s; \
+                     websocket + deflate {with:.1} MB/s, ratio {:.2}",
+                    plain as f64 / size.max(1) as f64,
+                    plain as f64 / MB / c.as_secs_f64(),
+                    plain as f64 / MB / d.as_secs_f64(),
+                    with / bare
+                );
+            }
+        }
     }
 
     println!("## keystroke echo, 1000 keys to cat");
@@ -209,7 +291,7 @@ async fn main() {
         tokio::spawn(async move {
             let t = Instant::now();
             let mut ws = connect(addr, "each", &token).await;
-            let n = drain(&mut ws).await;
+            let n = drain(&mut ws, None).await;
             (n, t.elapsed())
         })
     });

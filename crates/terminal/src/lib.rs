@@ -15,6 +15,8 @@ mod routes;
 mod scrollback;
 mod session;
 mod socket;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use backend::{Backend, Control, OutputStream, SpawnError, Spawned};
 pub use profile::{Profile, ProfileSummary};

@@ -2,8 +2,7 @@
 //! (tools/dockerd.sh). No registry is reachable, so the image is made here from this
 //! machine's own `sh`, `stty`, `cat` and `sleep` with `docker import`.
 
-#[path = "support/harness.rs"]
-mod harness;
+use workbench_terminal::testing as harness;
 
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -1,8 +1,7 @@
 //! Sessions outlive a dropped WebSocket for the grace period, reattach with their
 //! scrollback, and are then signalled and reaped: no orphans, no zombies.
 
-#[path = "support/harness.rs"]
-mod harness;
+use workbench_terminal::testing as harness;
 
 use harness::{TestServer, alive, config, eventually, exists, profile};
 use workbench_config::TerminalConfig;

@@ -2,8 +2,7 @@
 //! places where we must do better than ttyd 1.7: PAUSE works, RESUME storms lose nothing,
 //! the last output arrives before a legal close frame.
 
-#[path = "support/harness.rs"]
-mod harness;
+use workbench_terminal::testing as harness;
 
 use std::time::Duration;
 

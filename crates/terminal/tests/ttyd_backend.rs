@@ -3,8 +3,7 @@
 //! see protocol.rs), plus a small stand-in for the two things ours does differently from
 //! Debian's ttyd: Basic auth, and ending a session by dropping TCP without a close frame.
 
-#[path = "support/harness.rs"]
-mod harness;
+use workbench_terminal::testing as harness;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::routing::get;

@@ -1,11 +1,11 @@
-//! A server with only the terminal routes, bound to port 0, and a ttyd-protocol client
-//! written with tokio-tungstenite, as a test would drive any ttyd server.
-
-#![allow(dead_code)] // each test file uses a different part of the harness
+//! Test support (feature `testing`), shared by the crate's tests and its bench example: a
+//! server with only the terminal routes, bound to port 0, and a ttyd-protocol client written
+//! with tokio-tungstenite, as a test would drive any ttyd server.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use crate::Terminals;
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
@@ -15,7 +15,6 @@ use ttyd_protocol::{
     ClientMessage, Hello, ServerMessage, WindowSize, decode_server, encode_client,
 };
 use workbench_config::{TerminalConfig, TerminalProfile};
-use workbench_terminal::Terminals;
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -36,7 +35,7 @@ pub fn config(profiles: Vec<TerminalProfile>) -> TerminalConfig {
 impl TestServer {
     pub async fn start(config: TerminalConfig) -> Self {
         let terminals = Terminals::new(config);
-        let app = workbench_terminal::router::<Terminals>().with_state(terminals.clone());
+        let app = crate::router::<Terminals>().with_state(terminals.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
