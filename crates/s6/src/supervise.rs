@@ -143,7 +143,7 @@ pub fn split_files(bytes: &[u8], files: usize) -> Result<Vec<&[u8]>, StatusFileE
         bytes: bytes.len(),
         files,
     };
-    if files == 0 || bytes.len() % files != 0 {
+    if files == 0 || !bytes.len().is_multiple_of(files) {
         return Err(bad());
     }
     let size = bytes.len() / files;
