@@ -145,3 +145,13 @@ test('the tab list survives a reload and each tab reattaches with its scrollback
   await run(page, again1, 'echo still-$$');
   expect(await numberAfter(again1, 'still-')).toBe(pid1);
 });
+
+test('the [terminal] theme reaches xterm.js', async ({ page }) => {
+  const pane = await openTerminal(page);
+  // The default preset, "dark", sent in the ttyd preferences: background #1e1e1e (xterm.js 6
+  // paints it on its scrollable element) and foreground #d4d4d4 (xterm.js's own is #ffffff).
+  const style = (selector: string, property: 'backgroundColor' | 'color') =>
+    pane.locator(selector).evaluate((el, p) => getComputedStyle(el)[p], property);
+  await expect.poll(() => style('.xterm-scrollable-element', 'backgroundColor')).toBe('rgb(30, 30, 30)');
+  await expect.poll(() => style('.xterm-rows', 'color')).toBe('rgb(212, 212, 212)');
+});
