@@ -7,6 +7,7 @@ pub mod auth;
 pub mod components;
 pub mod resources;
 pub mod routes;
+pub mod split;
 
 use leptos::prelude::*;
 use leptos_meta::{Link, Meta, MetaTags, Stylesheet, Title, provide_meta_context};
@@ -14,11 +15,10 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::top_bar::TopBar;
-use crate::routes::resources::{entry::EntryPage, search::SearchPage, section::SectionPage};
 use crate::routes::{
-    error::ErrorPage, homelab::HomelabPage, not_found::NotFound, resources::ResourcesPage,
-    workbench::WorkbenchPage,
+    error::ErrorPage, homelab::HomelabPage, not_found::NotFound, workbench::WorkbenchPage,
 };
+use crate::split::{entry_page, resources_page, search_page, section_page};
 
 /// The document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -64,10 +64,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/homelab") view=HomelabPage />
                     // Async: the whole page, and its status (404), is ready before the first
                     // byte, so it is complete without JavaScript.
-                    <Route path=path!("/resources") view=ResourcesPage ssr=SsrMode::Async />
-                    <Route path=path!("/resources/search") view=SearchPage ssr=SsrMode::Async />
-                    <Route path=path!("/resources/:section") view=SectionPage ssr=SsrMode::Async />
-                    <Route path=path!("/resources/:section/:slug") view=EntryPage ssr=SsrMode::Async />
+                    <Route path=path!("/resources") view=resources_page ssr=SsrMode::Async />
+                    <Route path=path!("/resources/search") view=search_page ssr=SsrMode::Async />
+                    <Route path=path!("/resources/:section") view=section_page ssr=SsrMode::Async />
+                    <Route path=path!("/resources/:section/:slug") view=entry_page ssr=SsrMode::Async />
                 </Routes>
                 </ErrorBoundary>
             </main>

@@ -4,9 +4,6 @@
 use leptos::prelude::*;
 
 use super::Tab;
-use crate::components::brain::BrainPanel;
-use crate::components::code::panel::CodePanel;
-use crate::components::terminal::TerminalPanel;
 
 #[component]
 pub fn Panels(active: Signal<Tab>) -> impl IntoView {
@@ -25,17 +22,9 @@ pub fn Panels(active: Signal<Tab>) -> impl IntoView {
                     aria-labelledby=format!("tab-{}", tab.slug())
                     hidden=move || active.get() != tab
                 >
-                    {move || opened.get().then(|| panel_body(tab))}
+                    {move || opened.get().then(|| crate::split::panel(tab))}
                 </section>
             }
         })
         .collect_view()
-}
-
-fn panel_body(tab: Tab) -> AnyView {
-    match tab {
-        Tab::Code => view! { <CodePanel /> }.into_any(),
-        Tab::Terminal => view! { <TerminalPanel /> }.into_any(),
-        Tab::Brain => view! { <BrainPanel /> }.into_any(),
-    }
 }
