@@ -25,7 +25,7 @@ setup-test:
 build: setup $(SITE_STAMP)
 
 $(SITE_STAMP): $(SITE_INPUTS)
-	cargo leptos build --release
+	cargo leptos build --release --split
 	touch $@
 
 bench: build
