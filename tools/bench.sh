@@ -18,6 +18,9 @@ echo "## Bundle sizes (bytes)"
 echo "| file | raw | gzip -9 |"
 echo "| --- | --- | --- |"
 for f in "$PKG/workbench.wasm" "$PKG/workbench.js" "$PKG/workbench.css"; do size_row "$f"; done
+echo
+echo "## First visit per page: main WASM + the chunks its lazy UI needs (bytes)"
+"$ROOT/tools/bundle-size.sh" "$PKG"
 
 wait_healthy() {
   for _ in $(seq 1 500); do

@@ -20,11 +20,11 @@ chunks_of() {
 # page → the lazy functions its server render uses (app/src/split.rs).
 PAGES=(
   "/workbench/brain:brain_panel"
+  "/workbench/brain, Index opened:brain_panel brain_index_panel"
   "/workbench/code:code_panel"
   "/workbench/terminal:terminal_panel"
-  "/homelab (admin):hosts_overview services_panel"
-  "/resources:resources_index"
-  "/resources/<section>/<entry>:resources_entry"
+  "/homelab:homelab"
+  "/resources (any of its pages):resources"
 )
 
 main_raw=$(raw workbench)

@@ -15,10 +15,8 @@ use leptos_router::components::{Redirect, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 
 use crate::components::top_bar::TopBar;
-use crate::routes::{
-    error::ErrorPage, homelab::HomelabPage, not_found::NotFound, workbench::WorkbenchPage,
-};
-use crate::split::{entry_page, resources_page, search_page, section_page};
+use crate::routes::{error::ErrorPage, not_found::NotFound, workbench::WorkbenchPage};
+use crate::split::{entry_page, homelab_page, resources_page, search_page, section_page};
 
 /// The document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -61,7 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=|| view! { <Redirect path="/workbench/brain" /> } />
                     <Route path=path!("/workbench") view=|| view! { <Redirect path="/workbench/brain" /> } />
                     <Route path=path!("/workbench/:tab") view=WorkbenchPage />
-                    <Route path=path!("/homelab") view=HomelabPage />
+                    <Route path=path!("/homelab") view=homelab_page />
                     // Async: the whole page, and its status (404), is ready before the first
                     // byte, so it is complete without JavaScript.
                     <Route path=path!("/resources") view=resources_page ssr=SsrMode::Async />

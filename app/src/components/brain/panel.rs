@@ -8,7 +8,6 @@ use workbench_brain_api::{Citation, ConversationSummary, Message, Role};
 use super::chat::ChatView;
 use super::client::{self, Stop};
 use super::conversations::ConversationList;
-use super::index_panel::IndexPanel;
 use super::model_select::ModelSelect;
 
 /// A message as the page shows it; the answer being streamed changes in place.
@@ -144,7 +143,7 @@ pub fn BrainPanel() -> impl IntoView {
                 })}
                 <ChatView />
             </div>
-            {move || index_open.get().then(|| view! { <IndexPanel /> })}
+            {move || index_open.get().then(crate::split::index_panel)}
         </div>
     }
     .into_any()
