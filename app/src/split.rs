@@ -22,11 +22,6 @@ use crate::routes::resources::{
 };
 
 #[lazy]
-fn brain_panel() -> AnyView {
-    view! { <BrainPanel /> }.into_any()
-}
-
-#[lazy]
 fn code_panel() -> AnyView {
     view! { <CodePanel /> }.into_any()
 }
@@ -64,15 +59,15 @@ const RESOURCES_SEARCH: u8 = 1;
 const RESOURCES_SECTION: u8 = 2;
 const RESOURCES_ENTRY: u8 = 3;
 
-/// A Workbench tab's panel, from its chunk.
-pub fn panel(tab: Tab) -> impl IntoView {
-    Suspend::new(async move {
-        match tab {
-            Tab::Brain => brain_panel().await,
-            Tab::Code => code_panel().await,
-            Tab::Terminal => terminal_panel().await,
-        }
-    })
+/// A Workbench tab's panel. The Brain tab is where `/` lands, so its code is in the main
+/// module: a first visit then needs no chunk at all, and the code the Brain shares with
+/// the other tabs is not cut into one chunk file per combination.
+pub fn panel(tab: Tab) -> AnyView {
+    match tab {
+        Tab::Brain => view! { <BrainPanel /> }.into_any(),
+        Tab::Code => Suspend::new(code_panel()).into_any(),
+        Tab::Terminal => Suspend::new(terminal_panel()).into_any(),
+    }
 }
 
 /// The Brain's Index panel, from its chunk.
@@ -108,10 +103,9 @@ pub async fn preload_for(path: &str) {
     let mut segments = path.trim_matches('/').split('/');
     match (segments.next(), segments.next()) {
         (Some("workbench"), Some(slug)) => match Tab::from_slug(slug) {
-            Some(Tab::Brain) => __preload_brain_panel().await,
             Some(Tab::Code) => __preload_code_panel().await,
             Some(Tab::Terminal) => __preload_terminal_panel().await,
-            None => {}
+            Some(Tab::Brain) | None => {}
         },
         (Some("homelab"), None) => __preload_homelab().await,
         (Some("resources"), _) => __preload_resources().await,
