@@ -97,18 +97,75 @@ pub fn entry_page() -> impl IntoView {
     Suspend::new(resources(RESOURCES_ENTRY))
 }
 
-/// Loads the chunks the server rendered for `path`, so that hydration finds their code.
+/// A lazy part of the UI, as far as loading it goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Chunk {
+    Code,
+    Terminal,
+    Homelab,
+    Resources,
+}
+
+/// The chunk the server renders for `path` (the router's paths in `lib.rs`); none when
+/// the page is all in the main module (the Brain, 404s).
+pub fn chunk_for(path: &str) -> Option<Chunk> {
+    let mut segments = path.trim_matches('/').split('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("workbench"), Some(slug), None) => match Tab::from_slug(slug)? {
+            Tab::Code => Some(Chunk::Code),
+            Tab::Terminal => Some(Chunk::Terminal),
+            Tab::Brain => None,
+        },
+        (Some("homelab"), None, None) => Some(Chunk::Homelab),
+        (Some("resources"), _, _) => Some(Chunk::Resources),
+        _ => None,
+    }
+}
+
+/// Loads the chunk the server rendered for `path`, so that hydration finds its code.
 #[cfg(feature = "hydrate")]
 pub async fn preload_for(path: &str) {
-    let mut segments = path.trim_matches('/').split('/');
-    match (segments.next(), segments.next()) {
-        (Some("workbench"), Some(slug)) => match Tab::from_slug(slug) {
-            Some(Tab::Code) => __preload_code_panel().await,
-            Some(Tab::Terminal) => __preload_terminal_panel().await,
-            Some(Tab::Brain) | None => {}
-        },
-        (Some("homelab"), None) => __preload_homelab().await,
-        (Some("resources"), _) => __preload_resources().await,
-        _ => {}
+    match chunk_for(path) {
+        Some(Chunk::Code) => __preload_code_panel().await,
+        Some(Chunk::Terminal) => __preload_terminal_panel().await,
+        Some(Chunk::Homelab) => __preload_homelab().await,
+        Some(Chunk::Resources) => __preload_resources().await,
+        None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Chunk, chunk_for};
+
+    #[test]
+    fn each_page_preloads_the_chunk_its_server_render_used() {
+        assert_eq!(chunk_for("/workbench/brain"), None);
+        assert_eq!(chunk_for("/workbench/code"), Some(Chunk::Code));
+        assert_eq!(chunk_for("/workbench/terminal/"), Some(Chunk::Terminal));
+        assert_eq!(chunk_for("/homelab"), Some(Chunk::Homelab));
+        assert_eq!(chunk_for("/resources"), Some(Chunk::Resources));
+        assert_eq!(chunk_for("/resources/search"), Some(Chunk::Resources));
+        assert_eq!(
+            chunk_for("/resources/kubernetes/pod-logs"),
+            Some(Chunk::Resources)
+        );
+    }
+
+    #[test]
+    fn unknown_and_hostile_paths_preload_nothing() {
+        for path in [
+            "",
+            "/",
+            "/workbench",
+            "/workbench/Brain",
+            "/workbench/code/extra",
+            "/workbench/%2e%2e",
+            "/homelab/x",
+            "/no/such/page",
+        ] {
+            assert_eq!(chunk_for(path), None, "{path}");
+        }
+        assert_eq!(chunk_for(&"/workbench/".repeat(10_000)), None);
     }
 }
