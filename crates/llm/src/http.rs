@@ -211,6 +211,34 @@ pub(crate) fn clip(text: &str, max: usize) -> String {
     out.trim().to_owned()
 }
 
+/// `Ok` for a 2xx answer; otherwise the server's refusal as an error (logged with the
+/// server's shown address): `ModelNotFound` when a model was asked for and is missing, else
+/// `Status` with the server's own words.
+pub(crate) async fn check_status(
+    response: &mut Response,
+    stall: Duration,
+    shown: &str,
+    what: &'static str,
+    model: Option<&str>,
+) -> Result<(), LlmError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let message = error_message(response, stall).await;
+    tracing::warn!(url = %shown, %status, %message, "the model server refused {what}");
+    match model {
+        Some(model) if is_model_not_found(status, &message) => {
+            Err(LlmError::ModelNotFound(model.to_owned()))
+        }
+        _ => Err(LlmError::Status {
+            what,
+            status: status.as_u16(),
+            message,
+        }),
+    }
+}
+
 /// A 404 whose message says the model is missing (Ollama: `model "x" not found, try pulling
 /// it first`); other 404s (a wrong base path) stay HTTP errors.
 pub(crate) fn is_model_not_found(status: StatusCode, message: &str) -> bool {

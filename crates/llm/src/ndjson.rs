@@ -172,7 +172,7 @@ impl SseDecoder {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use proptest::prelude::*;
 
@@ -223,7 +223,8 @@ mod tests {
         assert_eq!(data, vec!["{\"a\":1}", "one\ntwo", "[DONE]"]);
     }
 
-    fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
+    /// `bytes` cut at `points` (taken modulo its length): every test of "any split" uses it.
+    pub(crate) fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
         points.iter_mut().for_each(|p| *p %= bytes.len() + 1);
         points.sort_unstable();
         let mut out = Vec::new();

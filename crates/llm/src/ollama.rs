@@ -153,22 +153,14 @@ impl Ollama {
         what: &'static str,
         model: Option<&str>,
     ) -> Result<(), LlmError> {
-        let status = response.status();
-        if status.is_success() {
-            return Ok(());
-        }
-        let message = http::error_message(response, self.options.request_timeout).await;
-        tracing::warn!(url = %self.shown, %status, %message, "the model server refused {what}");
-        match model {
-            Some(model) if http::is_model_not_found(status, &message) => {
-                Err(LlmError::ModelNotFound(model.to_owned()))
-            }
-            _ => Err(LlmError::Status {
-                what,
-                status: status.as_u16(),
-                message,
-            }),
-        }
+        http::check_status(
+            response,
+            self.options.request_timeout,
+            &self.shown,
+            what,
+            model,
+        )
+        .await
     }
 }
 
@@ -488,7 +480,7 @@ impl Embedder for Ollama {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     #[test]
@@ -550,18 +542,7 @@ pub(crate) mod tests {
         out.into()
     }
 
-    pub(crate) fn split_at_points(bytes: &[u8], mut points: Vec<usize>) -> Vec<&[u8]> {
-        points.iter_mut().for_each(|p| *p %= bytes.len() + 1);
-        points.sort_unstable();
-        let mut out = Vec::new();
-        let mut last = 0;
-        for p in points {
-            out.push(&bytes[last..p]);
-            last = p;
-        }
-        out.push(&bytes[last..]);
-        out
-    }
+    use crate::ndjson::tests::split_at_points;
 
     use proptest::prelude::*;
 

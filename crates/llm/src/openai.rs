@@ -121,22 +121,8 @@ impl OpenAiCompatible {
             Ok(Err(err)) => return Err(http::send_error(err, &self.shown, what, timeout)),
             Ok(Ok(response)) => response,
         };
-        let status = response.status();
-        if status.is_success() {
-            return Ok(response);
-        }
-        let message = http::error_message(&mut response, timeout).await;
-        tracing::warn!(url = %self.shown, %status, %message, "the model server refused {what}");
-        match model {
-            Some(model) if http::is_model_not_found(status, &message) => {
-                Err(LlmError::ModelNotFound(model.to_owned()))
-            }
-            _ => Err(LlmError::Status {
-                what,
-                status: status.as_u16(),
-                message,
-            }),
-        }
+        http::check_status(&mut response, timeout, &self.shown, what, model).await?;
+        Ok(response)
     }
 }
 
@@ -517,7 +503,7 @@ mod tests {
             let whole = run(&[text.as_bytes()]);
             let mut framing = SseChat::new();
             let mut out = VecDeque::new();
-            for c in crate::ollama::tests::split_at_points(text.as_bytes(), points) {
+            for c in crate::ndjson::tests::split_at_points(text.as_bytes(), points) {
                 framing.push(c, &mut out);
             }
             framing.finish(&mut out);
