@@ -70,6 +70,21 @@ pub fn error(status: StatusCode, code: &'static str, message: &str) -> ApiError 
     }
 }
 
+/// A store failure: logged, never shown; `?` on the store's results goes through here.
+impl From<anyhow::Error> for ApiError {
+    fn from(err: anyhow::Error) -> Self {
+        internal(err)
+    }
+}
+
+fn no_conversation() -> ApiError {
+    error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "That conversation does not exist.",
+    )
+}
+
 fn internal(err: impl std::fmt::Display) -> ApiError {
     tracing::error!(error = %err, "brain API failed");
     error(
@@ -200,10 +215,8 @@ fn conversation_id(raw: &str) -> Result<i64, ApiError> {
 
 async fn list(State(state): State<AppState>, identity: Option<Extension<Identity>>) -> ApiResult {
     let identity = signed_in(identity)?;
-    match state.brain.conversations.list(&owner(&identity)).await {
-        Ok(list) => Ok(Json(list).into_response()),
-        Err(err) => Err(internal(err)),
-    }
+    let list = state.brain.conversations.list(&owner(&identity)).await?;
+    Ok(Json(list).into_response())
 }
 
 async fn one(
@@ -213,14 +226,9 @@ async fn one(
 ) -> ApiResult {
     let identity = signed_in(identity)?;
     let id = conversation_id(&id)?;
-    match state.brain.conversations.get(&owner(&identity), id).await {
-        Ok(Some(c)) => Ok(Json(c).into_response()),
-        Ok(None) => Err(error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "That conversation does not exist.",
-        )),
-        Err(err) => Err(internal(err)),
+    match state.brain.conversations.get(&owner(&identity), id).await? {
+        Some(c) => Ok(Json(c).into_response()),
+        None => Err(no_conversation()),
     }
 }
 
@@ -231,19 +239,15 @@ async fn remove(
 ) -> ApiResult {
     let identity = signed_in(identity)?;
     let id = conversation_id(&id)?;
-    match state
+    if state
         .brain
         .conversations
         .delete(&owner(&identity), id)
-        .await
+        .await?
     {
-        Ok(true) => Ok(StatusCode::NO_CONTENT.into_response()),
-        Ok(false) => Err(error(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "That conversation does not exist.",
-        )),
-        Err(err) => Err(internal(err)),
+        Ok(StatusCode::NO_CONTENT.into_response())
+    } else {
+        Err(no_conversation())
     }
 }
 
@@ -327,15 +331,12 @@ async fn select_model(
             ),
         ));
     }
-    match state
+    state
         .brain
         .conversations
         .set_model(&owner(&identity), &model)
-        .await
-    {
-        Ok(()) => Ok(Json(json!({ "selected": model })).into_response()),
-        Err(err) => Err(internal(err)),
-    }
+        .await?;
+    Ok(Json(json!({ "selected": model })).into_response())
 }
 
 async fn index_status(
