@@ -11,6 +11,7 @@ pub mod health;
 pub mod homelab;
 pub mod pages;
 pub mod services;
+pub mod sqlite;
 pub mod state;
 pub mod telemetry;
 

@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -33,13 +32,7 @@ pub struct Answer<'a> {
 
 impl Conversations {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| {
-                format!("cannot create {}; check server.data_dir", dir.display())
-            })?;
-        }
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open {}; check server.data_dir", path.display()))?;
+        let conn = crate::sqlite::open(path, "the conversation store")?;
         Self::init(conn)
     }
 
@@ -114,7 +107,7 @@ impl Conversations {
         let question = question.to_string();
         self.with(move |conn| {
             let tx = conn.transaction()?;
-            let now = now_ms();
+            let now = crate::sqlite::now_ms();
             let id = match id {
                 Some(id) => {
                     let found: Option<i64> = tx
@@ -160,7 +153,7 @@ impl Conversations {
             answer.error.map(str::to_string),
         );
         self.with(move |conn| {
-            let now = now_ms();
+            let now = crate::sqlite::now_ms();
             conn.execute(
                 "INSERT INTO chat_messages (conversation_id, role, text, html, citations, model, error, at_ms)
                  VALUES (?1, 'assistant', ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -317,13 +310,6 @@ fn title_of(question: &str) -> String {
         title.push('…');
     }
     title
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use rusqlite::{Connection, params};
@@ -31,19 +30,7 @@ pub struct Record<'a> {
 impl AuditLog {
     /// Opens (creating when missing) `DIR/audit.sqlite`.
     pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(data_dir).with_context(|| {
-            format!(
-                "cannot create server.data_dir {}; create it or point server.data_dir elsewhere",
-                data_dir.display()
-            )
-        })?;
-        let path = data_dir.join("audit.sqlite");
-        let conn = Connection::open(&path).with_context(|| {
-            format!(
-                "cannot open the audit log {}; check server.data_dir",
-                path.display()
-            )
-        })?;
+        let conn = crate::sqlite::open(&data_dir.join("audit.sqlite"), "the audit log")?;
         Self::init(conn)
     }
 
@@ -76,7 +63,7 @@ impl AuditLog {
     pub async fn record(&self, r: Record<'_>) -> anyhow::Result<()> {
         let conn = self.conn.clone();
         let row = (
-            now_ms(),
+            crate::sqlite::now_ms(),
             clip(r.who),
             clip(r.host),
             clip(r.container),
@@ -174,13 +161,6 @@ fn defuse(cell: &str) -> String {
 
 fn clip(s: &str) -> String {
     s.chars().take(500).collect()
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 /// `2026-11-25T21:30:05.123Z` from Unix milliseconds (civil-from-days, proleptic Gregorian).
