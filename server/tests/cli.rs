@@ -293,3 +293,61 @@ fn sigterm_stops_the_server_with_exit_status_0() {
     };
     assert!(status.success(), "exit status after SIGTERM: {status}");
 }
+
+#[test]
+fn brain_commands_refuse_bad_input_before_doing_anything() {
+    let sandbox = Sandbox::new();
+    let long = "q".repeat(9 * 1024);
+    let cases: [(&[&str], &str); 6] = [
+        (&["brain", "ask", ""], "the question is empty"),
+        (&["brain", "ask", "   "], "the question is empty"),
+        (&["brain", "ask", &long], "longer than 8 KB"),
+        (
+            &["brain", "ask", "hi", "--model", "a b; rm -rf /"],
+            "not a model name",
+        ),
+        (&["brain", "ask"], "QUESTION"),
+        (&["brain", "index", "--bogus"], "--bogus"),
+    ];
+    for (args, says) in cases {
+        let mut cmd = sandbox.command();
+        cmd.args(args);
+        let message = start_up_error(cmd);
+        assert!(message.contains(says), "{args:?}: {message}");
+    }
+    // Nothing was created: the checks come before the store is opened.
+    assert!(!sandbox.path().join("data").exists());
+}
+
+#[test]
+fn brain_index_and_ask_work_without_a_model_server() {
+    let sandbox = Sandbox::new();
+    let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("../content/resources");
+    let with_env = |mut cmd: Command| {
+        cmd.env("WORKBENCH_CONTENT__DIR", &content)
+            .env("WORKBENCH_CONTENT__WATCH", "false");
+        cmd
+    };
+    let mut cmd = sandbox.command();
+    cmd.args(["brain", "index"]);
+    let index = run(with_env(cmd));
+    assert_eq!(index.code, Some(0), "{}\n{}", index.stdout, index.stderr);
+    assert!(index.stdout.contains("indexed:"), "{}", index.stdout);
+    assert!(
+        index.stderr.contains("brain.ollama_url"),
+        "{}",
+        index.stderr
+    );
+
+    let mut cmd = sandbox.command();
+    cmd.args(["brain", "ask", "how do I see the logs of a kubernetes pod?"]);
+    let ask = run(with_env(cmd));
+    assert_eq!(ask.code, Some(0), "{}\n{}", ask.stdout, ask.stderr);
+    assert!(
+        ask.stderr.contains("No model server is connected"),
+        "{}",
+        ask.stderr
+    );
+    assert!(ask.stdout.contains("Sources:"), "{}", ask.stdout);
+    assert!(ask.stdout.contains("/resources/"), "{}", ask.stdout);
+}
