@@ -7,7 +7,7 @@ use std::ops::Range;
 
 use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 use sha2::{Digest, Sha256};
-use workbench_content::render::slugify;
+use workbench_content::render::heading_id;
 
 /// Bumped whenever chunk boundaries or the embedded text change, so every vector is redone.
 pub const CHUNKER_VERSION: u32 = 1;
@@ -76,18 +76,7 @@ fn blocks(markdown: &str) -> (Vec<Block>, Vec<Range<usize>>) {
                     }
                 }
                 let text = text.trim().to_string();
-                let base = id
-                    .map(|i| slugify(&i))
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| slugify(&text));
-                let id = unique_id(
-                    if base.is_empty() {
-                        "section".into()
-                    } else {
-                        base
-                    },
-                    &mut used,
-                );
+                let id = heading_id(id.as_deref(), &text, &mut used);
                 if depth == 0 {
                     out.push(Block {
                         range,
@@ -132,16 +121,6 @@ fn blocks(markdown: &str) -> (Vec<Block>, Vec<Range<usize>>) {
         }
     }
     (out, code)
-}
-
-fn unique_id(base: String, used: &mut HashSet<String>) -> String {
-    if used.insert(base.clone()) {
-        return base;
-    }
-    (1..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| used.insert(candidate.clone()))
-        .unwrap_or(base)
 }
 
 struct Builder<'a> {

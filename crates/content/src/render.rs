@@ -84,18 +84,7 @@ pub fn render_with(markdown: &str, first_line: usize, highlight: bool) -> Render
                     inner.push(e);
                 }
                 let text = text.trim().to_string();
-                let base = id
-                    .map(|i| slugify(&i))
-                    .filter(|s| !s.is_empty())
-                    .unwrap_or_else(|| slugify(&text));
-                let id = unique_id(
-                    if base.is_empty() {
-                        "section".into()
-                    } else {
-                        base
-                    },
-                    &mut used_ids,
-                );
+                let id = heading_id(id.as_deref(), &text, &mut used_ids);
                 let mut inner_html = String::new();
                 pulldown_cmark::html::push_html(&mut inner_html, inner.into_iter());
                 let n = heading_number(level);
@@ -262,6 +251,24 @@ pub fn slugify(text: &str) -> String {
         }
     }
     slug
+}
+
+/// The id a heading gets on its page: its `{#id}` or its text, slugified (`section` when
+/// that is empty), made unique among `used` with `-1`, `-2`, …. The Brain's citations link to
+/// these ids, so both use this one function.
+pub fn heading_id(explicit: Option<&str>, text: &str, used: &mut HashSet<String>) -> String {
+    let base = explicit
+        .map(slugify)
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| slugify(text));
+    unique_id(
+        if base.is_empty() {
+            "section".into()
+        } else {
+            base
+        },
+        used,
+    )
 }
 
 fn unique_id(base: String, used: &mut HashSet<String>) -> String {
