@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::json_text::JsonText;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SignIn {
     /// `auth.mode = "local"`: the server only listens on loopback.
@@ -34,7 +36,7 @@ impl Identity {
 }
 
 /// The signed-in identity of this request, if any. Public: it reveals only the caller's own name.
-#[server(endpoint = "whoami")]
+#[server(endpoint = "whoami", output = JsonText)]
 pub async fn whoami() -> Result<Option<Identity>, ServerFnError> {
     Ok(request_identity())
 }

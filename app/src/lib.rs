@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod components;
+pub mod json_text;
 pub mod resources;
 pub mod routes;
 pub mod split;

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::json_text::JsonText;
+
 /// A section on the `/resources` page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SectionCard {
@@ -67,7 +69,7 @@ pub struct SearchResults {
     pub hits: Vec<SearchHit>,
 }
 
-#[server(prefix = "/api/resources", endpoint = "sections")]
+#[server(prefix = "/api/resources", endpoint = "sections", output = JsonText)]
 pub async fn list_sections() -> Result<Vec<SectionCard>, ServerFnError> {
     let lib = ssr::content()?.library();
     Ok(workbench_content::SECTIONS
@@ -82,7 +84,7 @@ pub async fn list_sections() -> Result<Vec<SectionCard>, ServerFnError> {
 }
 
 /// `None` when there is no such section.
-#[server(prefix = "/api/resources", endpoint = "section")]
+#[server(prefix = "/api/resources", endpoint = "section", output = JsonText)]
 pub async fn get_section(section: String) -> Result<Option<SectionView>, ServerFnError> {
     let Some(s) = workbench_content::sections::section(&section) else {
         return Ok(None);
@@ -107,7 +109,7 @@ pub async fn get_section(section: String) -> Result<Option<SectionView>, ServerF
 }
 
 /// `None` when there is no such entry.
-#[server(prefix = "/api/resources", endpoint = "entry")]
+#[server(prefix = "/api/resources", endpoint = "entry", output = JsonText)]
 pub async fn get_entry(section: String, slug: String) -> Result<Option<EntryView>, ServerFnError> {
     let lib = ssr::content()?.library();
     let Some(e) = lib.entry(&section, &slug) else {
@@ -137,7 +139,7 @@ pub async fn get_entry(section: String, slug: String) -> Result<Option<EntryView
 }
 
 /// Up to 20 hits, best first.
-#[server(prefix = "/api/resources", endpoint = "search")]
+#[server(prefix = "/api/resources", endpoint = "search", output = JsonText)]
 pub async fn search_resources(query: String) -> Result<SearchResults, ServerFnError> {
     let content = ssr::content()?;
     let q = query.clone();

@@ -7,6 +7,8 @@ pub mod setup;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::json_text::JsonText;
+
 /// What the Code tab can show, as the server sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CodeAvailability {
@@ -25,7 +27,7 @@ pub trait CodeProbe: Send + Sync {
     fn status(&self) -> std::pin::Pin<Box<dyn Future<Output = CodeAvailability> + Send + '_>>;
 }
 
-#[server(endpoint = "code/status")]
+#[server(endpoint = "code/status", output = JsonText)]
 pub async fn code_status() -> Result<CodeAvailability, ServerFnError> {
     let probe = use_context::<std::sync::Arc<dyn CodeProbe>>()
         .ok_or_else(|| ServerFnError::new("The Code tab is not available on this server."))?;

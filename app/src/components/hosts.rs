@@ -9,6 +9,8 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use serde::{Deserialize, Serialize};
 
+use crate::json_text::JsonText;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HostState {
     /// Not checked yet since the server started.
@@ -105,7 +107,7 @@ pub trait HostsSource: Send + Sync {
 }
 
 /// The hosts overview from the server's cache. GET, so pages can poll it cheaply.
-#[server(input = GetUrl, endpoint = "hosts")]
+#[server(input = GetUrl, output = JsonText, endpoint = "hosts")]
 pub async fn hosts_overview() -> Result<HostsSnapshot, ServerFnError> {
     let admin = crate::auth::request_identity().is_some_and(|identity| identity.admin);
     let source = use_context::<std::sync::Arc<dyn HostsSource>>()
