@@ -19,8 +19,8 @@ chunks_of() {
 
 # page → the lazy functions its server render uses (app/src/split.rs); none: main only.
 PAGES=(
-  "/workbench/brain:"
-  "/workbench/brain, Index opened:brain_index_panel"
+  "/workbench/brain:brain_panel"
+  "/workbench/brain, Index opened:brain_panel brain_index_panel"
   "/workbench/code:code_panel"
   "/workbench/terminal:terminal_panel"
   "/homelab:homelab"

@@ -22,6 +22,11 @@ use crate::routes::resources::{
 };
 
 #[lazy]
+fn brain_panel() -> AnyView {
+    view! { <BrainPanel /> }.into_any()
+}
+
+#[lazy]
 fn code_panel() -> AnyView {
     view! { <CodePanel /> }.into_any()
 }
@@ -64,7 +69,7 @@ const RESOURCES_ENTRY: u8 = 3;
 /// the other tabs is not cut into one chunk file per combination.
 pub fn panel(tab: Tab) -> AnyView {
     match tab {
-        Tab::Brain => view! { <BrainPanel /> }.into_any(),
+        Tab::Brain => Suspend::new(brain_panel()).into_any(),
         Tab::Code => Suspend::new(code_panel()).into_any(),
         Tab::Terminal => Suspend::new(terminal_panel()).into_any(),
     }
@@ -100,6 +105,7 @@ pub fn entry_page() -> impl IntoView {
 /// A lazy part of the UI, as far as loading it goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Chunk {
+    Brain,
     Code,
     Terminal,
     Homelab,
@@ -114,7 +120,7 @@ pub fn chunk_for(path: &str) -> Option<Chunk> {
         (Some("workbench"), Some(slug), None) => match Tab::from_slug(slug)? {
             Tab::Code => Some(Chunk::Code),
             Tab::Terminal => Some(Chunk::Terminal),
-            Tab::Brain => None,
+            Tab::Brain => Some(Chunk::Brain),
         },
         (Some("homelab"), None, None) => Some(Chunk::Homelab),
         (Some("resources"), _, _) => Some(Chunk::Resources),
@@ -126,6 +132,7 @@ pub fn chunk_for(path: &str) -> Option<Chunk> {
 #[cfg(feature = "hydrate")]
 pub async fn preload_for(path: &str) {
     match chunk_for(path) {
+        Some(Chunk::Brain) => __preload_brain_panel().await,
         Some(Chunk::Code) => __preload_code_panel().await,
         Some(Chunk::Terminal) => __preload_terminal_panel().await,
         Some(Chunk::Homelab) => __preload_homelab().await,
@@ -140,7 +147,7 @@ mod tests {
 
     #[test]
     fn each_page_preloads_the_chunk_its_server_render_used() {
-        assert_eq!(chunk_for("/workbench/brain"), None);
+        assert_eq!(chunk_for("/workbench/brain"), Some(Chunk::Brain));
         assert_eq!(chunk_for("/workbench/code"), Some(Chunk::Code));
         assert_eq!(chunk_for("/workbench/terminal/"), Some(Chunk::Terminal));
         assert_eq!(chunk_for("/homelab"), Some(Chunk::Homelab));
