@@ -155,3 +155,23 @@ test('the [terminal] theme reaches xterm.js', async ({ page }) => {
   await expect.poll(() => style('.xterm-scrollable-element', 'backgroundColor')).toBe('rgb(30, 30, 30)');
   await expect.poll(() => style('.xterm-rows', 'color')).toBe('rgb(212, 212, 212)');
 });
+
+test('xterm.js loads only when a terminal opens, also after a client-side tab switch', async ({ page, consoleErrors }) => {
+  const xterm: string[] = [];
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname.startsWith('/xterm/')) xterm.push(new URL(req.url()).pathname);
+  });
+  await page.goto('/workbench/brain');
+  await hydrated(page);
+  await page.goto('/homelab');
+  await hydrated(page);
+  expect(xterm).toEqual([]);
+  await page.goto('/workbench/brain');
+  await hydrated(page);
+  await page.getByRole('tab', { name: 'Terminal' }).click();
+  const pane = await visiblePane(page);
+  expect(xterm).toContain('/xterm/xterm.mjs');
+  await run(page, pane, 'echo lazy-$((40+2))');
+  await expect(pane.locator('.xterm-rows')).toContainText('lazy-42');
+  expect(consoleErrors).toEqual([]);
+});

@@ -15,8 +15,25 @@ pub fn TerminalPane(tab: TabInfo, hidden: Signal<bool>) -> AnyView {
 
     #[cfg(feature = "hydrate")]
     {
+        // xterm.js loads on first use (see `xterm::load`); the pane starts once it is in.
+        let xterm_ready = RwSignal::new(false);
+        leptos::task::spawn_local(async move {
+            match super::xterm::load().await {
+                Ok(()) => {
+                    xterm_ready.try_set(true);
+                }
+                Err(_) => {
+                    tab.status.try_set(Status::Ended(
+                        "the terminal code (xterm.js) did not load; check the connection and \
+                         reload the page"
+                            .into(),
+                    ));
+                }
+            }
+        });
         Effect::new(move |_| {
-            if let Some(el) = screen.get()
+            if xterm_ready.get()
+                && let Some(el) = screen.get()
                 && pane.with_value(Option::is_none)
             {
                 let el: web_sys::HtmlElement = el.into();

@@ -1,14 +1,32 @@
-//! Thin bindings to xterm.js 6 (`@xterm/xterm`) and the four add-ons we load, imported
-//! from the copies in the site's assets (`tools/copy-xterm.sh`). Only what we call.
+//! Thin bindings to xterm.js 6 (`@xterm/xterm`) and the four add-ons we load, from the
+//! copies in the site's assets (`tools/copy-xterm.sh`). Only what we call.
+//!
+//! They are not imported by the page: wasm-bindgen puts every `raw_module` import in the
+//! main JS glue, so every page would download xterm.js. [`load`] imports them on first use
+//! (`public/js/xterm-loader.mjs`) under the global name `workbenchXterm`, which the
+//! bindings below resolve when called. Call nothing here before [`load`] has finished.
 //!
 //! Not `xterm-js-rs`: it binds the xterm.js 4 API (last release 2021; several options it
 //! sets were removed in 5) and imports the bare module name `xterm`, which a browser can
 //! only resolve through an import map. `raw_module` imports by URL, with no bundler.
 
-use js_sys::{Function, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(raw_module = "/xterm/xterm.mjs")]
+#[wasm_bindgen(raw_module = "/js/xterm-loader.mjs")]
+extern "C" {
+    #[wasm_bindgen(js_name = loadXterm)]
+    fn load_xterm() -> Promise;
+}
+
+/// Loads xterm.js and its add-ons (once per page; a failure may be retried).
+pub async fn load() -> Result<(), JsValue> {
+    wasm_bindgen_futures::JsFuture::from(load_xterm())
+        .await
+        .map(drop)
+}
+
+#[wasm_bindgen(js_namespace = workbenchXterm)]
 extern "C" {
     pub type Terminal;
 
@@ -70,7 +88,7 @@ extern "C" {
     pub fn dispose(this: &Terminal);
 }
 
-#[wasm_bindgen(raw_module = "/xterm/addon-fit.mjs")]
+#[wasm_bindgen(js_namespace = workbenchXterm)]
 extern "C" {
     pub type FitAddon;
 
@@ -81,7 +99,7 @@ extern "C" {
     pub fn fit(this: &FitAddon);
 }
 
-#[wasm_bindgen(raw_module = "/xterm/addon-web-links.mjs")]
+#[wasm_bindgen(js_namespace = workbenchXterm)]
 extern "C" {
     pub type WebLinksAddon;
 
@@ -89,7 +107,7 @@ extern "C" {
     pub fn new() -> WebLinksAddon;
 }
 
-#[wasm_bindgen(raw_module = "/xterm/addon-search.mjs")]
+#[wasm_bindgen(js_namespace = workbenchXterm)]
 extern "C" {
     pub type SearchAddon;
 
@@ -100,7 +118,7 @@ extern "C" {
     pub fn find_next(this: &SearchAddon, term: &str) -> bool;
 }
 
-#[wasm_bindgen(raw_module = "/xterm/addon-unicode11.mjs")]
+#[wasm_bindgen(js_namespace = workbenchXterm)]
 extern "C" {
     pub type Unicode11Addon;
 
