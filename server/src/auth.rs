@@ -44,7 +44,16 @@ pub fn access_for(path: &str) -> Access {
         "/resources",
     ];
     // `/api/resources/`: the server functions behind the Resources pages.
-    const PUBLIC_PREFIX: [&str; 4] = ["/resources/", "/api/resources/", "/pkg/", "/assets/"];
+    // `/pkg/` (the WASM and its glue), `/js/` and `/xterm/`: static code every page may
+    // import, public pages included; none of it is private.
+    const PUBLIC_PREFIX: [&str; 6] = [
+        "/resources/",
+        "/api/resources/",
+        "/pkg/",
+        "/assets/",
+        "/js/",
+        "/xterm/",
+    ];
     const ADMIN_PREFIX: [&str; 2] = ["/api/admin/", "/terminal/"];
     if ADMIN_PREFIX.iter().any(|p| path.starts_with(p)) {
         Access::Admin
@@ -226,6 +235,9 @@ mod tests {
         assert_eq!(access_for("/resources/kubernetes/x"), Access::Public);
         assert_eq!(access_for("/resourcesx"), Access::SignedIn);
         assert_eq!(access_for("/pkg/workbench.wasm"), Access::Public);
+        // The glue imports the xterm loader on every page, public ones included.
+        assert_eq!(access_for("/js/xterm-loader.mjs"), Access::Public);
+        assert_eq!(access_for("/xterm/xterm.mjs"), Access::Public);
         assert_eq!(access_for("/healthz"), Access::Public);
         assert_eq!(access_for("/api/whoami"), Access::Public);
         assert_eq!(access_for("/api/whoami2"), Access::SignedIn);
