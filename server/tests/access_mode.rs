@@ -289,6 +289,26 @@ async fn public_routes_need_no_token() {
                 .await
                 .assert_status(StatusCode::NOT_FOUND);
         }
+        // The Resources pages' server functions, as the browser calls them after a
+        // client-side navigation: public too.
+        let res = with_token(app.post("/api/resources/sections"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .send()
+            .await;
+        res.assert_status(StatusCode::OK);
+        assert!(
+            res.json().as_array().is_some_and(|a| !a.is_empty()),
+            "{}",
+            res.body
+        );
+        with_token(app.post("/api/resources/search"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body("query=docker")
+            .send()
+            .await
+            .assert_status(StatusCode::OK);
         let res = with_token(app.post("/api/whoami"))
             .header("content-type", "application/x-www-form-urlencoded")
             .send()
