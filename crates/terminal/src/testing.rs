@@ -5,12 +5,16 @@
 //! ways; and [`upgrade`] makes the opening handshake by hand, to see and choose every header.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::Terminals;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -88,7 +92,58 @@ impl TestServer {
 }
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-pub type DeflateWs = yawc::WebSocket<TcpStream>;
+pub type DeflateWs = yawc::WebSocket<Counted>;
+
+/// A TCP stream that counts the bytes read from it: what the server put on the wire.
+pub struct Counted {
+    inner: TcpStream,
+    read: Arc<AtomicU64>,
+}
+
+impl Counted {
+    pub fn new(inner: TcpStream) -> (Self, Arc<AtomicU64>) {
+        let read = Arc::new(AtomicU64::new(0));
+        (
+            Self {
+                inner,
+                read: read.clone(),
+            },
+            read,
+        )
+    }
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        polled
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
 
 /// Which client library talks to the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,18 +257,21 @@ impl Upgraded {
             .map(|(_, v)| v.as_str())
     }
 
-    /// A yawc client on this connection, with the extensions the server answered.
-    pub fn into_client(self) -> DeflateWs {
+    /// A yawc client on this connection, with the extensions the server answered, and the
+    /// count of bytes it reads off the wire.
+    pub fn into_client(self) -> (DeflateWs, Arc<AtomicU64>) {
         let extensions = self.header("sec-websocket-extensions").map(String::from);
         let options =
             yawc::Options::default().with_compression_level(yawc::CompressionLevel::fast());
-        yawc::WebSocket::from_stream_with_extensions(
-            self.stream,
+        let (stream, read) = Counted::new(self.stream);
+        let ws = yawc::WebSocket::from_stream_with_extensions(
+            stream,
             yawc::Role::Client,
             extensions.as_deref(),
             options,
         )
-        .expect("yawc client")
+        .expect("yawc client");
+        (ws, read)
     }
 }
 
@@ -269,6 +327,8 @@ pub struct Client {
     pub subprotocol: Option<String>,
     /// The server's `Sec-WebSocket-Extensions` answer (yawc client only).
     pub extensions: Option<String>,
+    /// Bytes read off the wire so far (yawc client only).
+    pub wire: Option<Arc<AtomicU64>>,
 }
 
 impl Client {
@@ -293,15 +353,20 @@ impl Client {
         assert_eq!(up.status, 101, "upgrade refused: {:?}", up.headers);
         let subprotocol = up.header("sec-websocket-protocol").map(String::from);
         let extensions = up.header("sec-websocket-extensions").map(String::from);
-        Client::new(
-            Transport::Deflate(Box::new(up.into_client())),
-            subprotocol,
-            extensions,
-        )
+        let (ws, wire) = up.into_client();
+        let mut c = Client::new(Transport::Deflate(Box::new(ws)), subprotocol, extensions);
+        c.wire = Some(wire);
+        c
+    }
+
+    /// A client on a socket opened some other way (e.g. after [`upgrade`]).
+    pub fn from_transport(ws: Transport) -> Client {
+        Client::new(ws, None, None)
     }
 
     fn new(ws: Transport, subprotocol: Option<String>, extensions: Option<String>) -> Client {
         Client {
+            wire: None,
             ws,
             output: Vec::new(),
             title: None,
