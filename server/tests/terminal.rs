@@ -1,5 +1,6 @@
 //! The terminal endpoints as mounted in the real router: behind the auth layer, with the
-//! origin check on the WebSocket upgrade, and ended with the server.
+//! origin check on the WebSocket upgrade, permessage-deflate negotiated as with a browser,
+//! and ended with the server.
 
 mod support;
 
@@ -118,4 +119,53 @@ async fn cross_site_websocket_upgrades_are_refused() {
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("403"), "{err}");
+}
+
+#[tokio::test]
+async fn a_browser_like_upgrade_gets_deflate_and_tty_through_the_router() {
+    use workbench_terminal::testing::{BROWSER_OFFER, Client, Transport, upgrade};
+    let app = TestApp::local();
+    let (addr, _stop, _handle) = spawn(&app).await;
+    let token: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/shell/token"))
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let origin = format!("http://{addr}");
+    let up = upgrade(
+        addr,
+        "/terminal/shell/ws",
+        &[
+            ("Origin", origin.as_str()),
+            ("Sec-WebSocket-Protocol", "tty"),
+            ("Sec-WebSocket-Extensions", BROWSER_OFFER),
+        ],
+    )
+    .await;
+    assert_eq!(up.status, 101);
+    assert_eq!(up.header("sec-websocket-protocol"), Some("tty"));
+    assert_eq!(
+        up.header("sec-websocket-extensions"),
+        Some("permessage-deflate")
+    );
+    let (ws, _) = up.into_client();
+    let mut c = Client::from_transport(Transport::Deflate(Box::new(ws)));
+    c.hello(token["token"].as_str().expect("token"), (80, 24))
+        .await;
+    c.input("echo deflated-$((6*7))\r").await;
+    c.expect_output("deflated-42", 15).await;
+    c.close_normally().await;
+
+    // The origin check still comes first.
+    let up = upgrade(
+        addr,
+        "/terminal/shell/ws",
+        &[
+            ("Origin", "http://evil.example"),
+            ("Sec-WebSocket-Extensions", BROWSER_OFFER),
+        ],
+    )
+    .await;
+    assert_eq!(up.status, 403);
 }
