@@ -188,11 +188,16 @@ impl Transport {
                 }
                 Ok(Message::Binary(b)) => Some(Received::Data(b)),
                 Ok(Message::Text(t)) => Some(Received::Data(Bytes::copy_from_slice(t.as_bytes()))),
-                Ok(Message::Close(frame)) => Some(Received::Close(
-                    frame
-                        .map(|f| (u16::from(f.code), f.reason.to_string()))
-                        .unwrap_or((1005, String::new())),
-                )),
+                Ok(Message::Close(frame)) => {
+                    // Answer the close now, as a browser does (tungstenite would only send
+                    // its reply with the next read or write).
+                    let _ = ws.flush().await;
+                    Some(Received::Close(
+                        frame
+                            .map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((1005, String::new())),
+                    ))
+                }
                 Ok(_) => Some(Received::Control),
             },
             Transport::Deflate(ws) => match ws.next_frame().await {
@@ -203,18 +208,23 @@ impl Transport {
                 }
                 Ok(frame) => Some(match frame.opcode() {
                     OpCode::Binary | OpCode::Text => Received::Data(frame.into_payload()),
-                    OpCode::Close => Received::Close(match frame.close_code() {
-                        Some(code) => (
-                            u16::from(code),
-                            frame
-                                .close_reason()
-                                .ok()
-                                .flatten()
-                                .unwrap_or_default()
-                                .to_owned(),
-                        ),
-                        None => (1005, String::new()),
-                    }),
+                    OpCode::Close => {
+                        // yawc writes its answer to a close on the next read, which then ends
+                        // at once.
+                        let _ = ws.next_frame().await;
+                        Received::Close(match frame.close_code() {
+                            Some(code) => (
+                                u16::from(code),
+                                frame
+                                    .close_reason()
+                                    .ok()
+                                    .flatten()
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            ),
+                            None => (1005, String::new()),
+                        })
+                    }
                     OpCode::Ping | OpCode::Pong | OpCode::Continuation => Received::Control,
                 }),
             },
