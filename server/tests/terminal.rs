@@ -68,10 +68,13 @@ async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
     .await
     .expect("input");
     let mut out = String::new();
-    while !out.contains("pid=")
-        || !out.contains("hi-42")
-        || !out.rsplit("pid=").next().is_some_and(|s| s.contains('='))
-    {
+    // The typed line is echoed too (`pid=$$=`): wait for the shell's answer, digits.
+    let shown_pid = |out: &str| -> Option<u32> {
+        out.split("pid=")
+            .skip(1)
+            .find_map(|s| s.split('=').next()?.parse().ok())
+    };
+    while shown_pid(&out).is_none() || !out.contains("hi-42") {
         let msg = tokio::time::timeout(std::time::Duration::from_secs(15), ws.next())
             .await
             .expect("output in time")
@@ -83,12 +86,7 @@ async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
             out.push_str(&String::from_utf8_lossy(&b[1..]));
         }
     }
-    let pid: u32 = out
-        .rsplit("pid=")
-        .next()
-        .and_then(|s| s.split('=').next())
-        .and_then(|s| s.parse().ok())
-        .expect("pid");
+    let pid = shown_pid(&out).expect("pid");
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
 
     stop.send(()).expect("running");
