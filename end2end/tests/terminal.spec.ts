@@ -175,3 +175,23 @@ test('xterm.js loads only when a terminal opens, also after a client-side tab sw
   await expect(pane.locator('.xterm-rows')).toContainText('lazy-42');
   expect(consoleErrors).toEqual([]);
 });
+
+test('Chromium gets permessage-deflate and tty, and bulk output comes through it', async ({ page }) => {
+  const pane = await openTerminal(page);
+  // What the browser agreed to, as its WebSocket API reports it.
+  const negotiated = await page.evaluate(
+    () =>
+      new Promise<{ protocol: string; extensions: string }>((resolve, reject) => {
+        const ws = new WebSocket(`ws://${location.host}/terminal/shell/ws`, ['tty']);
+        ws.onopen = () => {
+          resolve({ protocol: ws.protocol, extensions: ws.extensions });
+          ws.close(1000);
+        };
+        ws.onerror = () => reject(new Error('WebSocket failed'));
+      }),
+  );
+  expect(negotiated).toEqual({ protocol: 'tty', extensions: 'permessage-deflate' });
+  // 4 MB of output through compressed frames and xterm.js's PAUSE/RESUME, then a marker.
+  await run(page, pane, 'head -c 3000000 /dev/zero | base64; echo bulk-done-$((6*7))');
+  await expect(pane.locator('.xterm-rows')).toContainText('bulk-done-42', { timeout: 30_000 });
+});

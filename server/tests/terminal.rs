@@ -1,5 +1,6 @@
 //! The terminal endpoints as mounted in the real router: behind the auth layer, with the
-//! origin check on the WebSocket upgrade, and ended with the server.
+//! origin check on the WebSocket upgrade, permessage-deflate negotiated as with a browser,
+//! and ended with the server.
 
 mod support;
 
@@ -67,10 +68,13 @@ async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
     .await
     .expect("input");
     let mut out = String::new();
-    while !out.contains("pid=")
-        || !out.contains("hi-42")
-        || !out.rsplit("pid=").next().is_some_and(|s| s.contains('='))
-    {
+    // The typed line is echoed too (`pid=$$=`): wait for the shell's answer, digits.
+    let shown_pid = |out: &str| -> Option<u32> {
+        out.split("pid=")
+            .skip(1)
+            .find_map(|s| s.split('=').next()?.parse().ok())
+    };
+    while shown_pid(&out).is_none() || !out.contains("hi-42") {
         let msg = tokio::time::timeout(std::time::Duration::from_secs(15), ws.next())
             .await
             .expect("output in time")
@@ -82,12 +86,7 @@ async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
             out.push_str(&String::from_utf8_lossy(&b[1..]));
         }
     }
-    let pid: u32 = out
-        .rsplit("pid=")
-        .next()
-        .and_then(|s| s.split('=').next())
-        .and_then(|s| s.parse().ok())
-        .expect("pid");
+    let pid = shown_pid(&out).expect("pid");
     assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
 
     stop.send(()).expect("running");
@@ -118,4 +117,53 @@ async fn cross_site_websocket_upgrades_are_refused() {
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("403"), "{err}");
+}
+
+#[tokio::test]
+async fn a_browser_like_upgrade_gets_deflate_and_tty_through_the_router() {
+    use workbench_terminal::testing::{BROWSER_OFFER, Client, Transport, upgrade};
+    let app = TestApp::local();
+    let (addr, _stop, _handle) = spawn(&app).await;
+    let token: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/shell/token"))
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let origin = format!("http://{addr}");
+    let up = upgrade(
+        addr,
+        "/terminal/shell/ws",
+        &[
+            ("Origin", origin.as_str()),
+            ("Sec-WebSocket-Protocol", "tty"),
+            ("Sec-WebSocket-Extensions", BROWSER_OFFER),
+        ],
+    )
+    .await;
+    assert_eq!(up.status, 101);
+    assert_eq!(up.header("sec-websocket-protocol"), Some("tty"));
+    assert_eq!(
+        up.header("sec-websocket-extensions"),
+        Some("permessage-deflate")
+    );
+    let (ws, _) = up.into_client();
+    let mut c = Client::from_transport(Transport::Deflate(Box::new(ws)));
+    c.hello(token["token"].as_str().expect("token"), (80, 24))
+        .await;
+    c.input("echo deflated-$((6*7))\r").await;
+    c.expect_output("deflated-42", 15).await;
+    c.close_normally().await;
+
+    // The origin check still comes first.
+    let up = upgrade(
+        addr,
+        "/terminal/shell/ws",
+        &[
+            ("Origin", "http://evil.example"),
+            ("Sec-WebSocket-Extensions", BROWSER_OFFER),
+        ],
+    )
+    .await;
+    assert_eq!(up.status, 403);
 }

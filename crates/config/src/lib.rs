@@ -28,7 +28,9 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Deserializer, Serialize};
 
-pub use terminal::{TerminalBackend, TerminalConfig, TerminalProfile, is_profile_name};
+pub use terminal::{
+    TerminalBackend, TerminalCompression, TerminalConfig, TerminalProfile, is_profile_name,
+};
 
 /// The file read when `--config` is not given, if it exists in the working directory.
 pub const DEFAULT_FILE: &str = "workbench.toml";

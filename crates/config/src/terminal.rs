@@ -28,6 +28,20 @@ pub struct TerminalConfig {
     pub colors: BTreeMap<String, String>,
     /// What `+` offers; the first one is what a new tab opens.
     pub profiles: Vec<TerminalProfile>,
+    /// permessage-deflate on the terminal WebSockets.
+    pub compression: TerminalCompression,
+}
+
+/// Whether terminal output is compressed on the wire.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TerminalCompression {
+    /// permessage-deflate (RFC 7692) when the browser offers it, which browsers do.
+    #[default]
+    Deflate,
+    /// Never: for a proxy that mangles the extension handshake, or a host whose CPU is
+    /// scarcer than its bandwidth.
+    Off,
 }
 
 /// One kind of terminal: `/terminal/<name>/` is its ttyd-compatible base path.
@@ -149,6 +163,7 @@ impl Default for TerminalConfig {
                 TerminalProfile::program("codex", "Codex", &["codex"]),
                 TerminalProfile::program("opencode", "OpenCode", &["opencode"]),
             ],
+            compression: TerminalCompression::Deflate,
         }
     }
 }

@@ -3,7 +3,7 @@
 #![allow(clippy::result_large_err)]
 
 use figment::Jail;
-use workbench_config::{Config, TerminalBackend};
+use workbench_config::{Config, TerminalBackend, TerminalCompression};
 
 mod support;
 use support::{load, refused};
@@ -223,4 +223,43 @@ mod theme_props {
             prop_assert!(is_color(&rgb));
         }
     }
+}
+
+#[test]
+fn compression_is_deflate_unless_turned_off() {
+    assert_eq!(
+        Config::default().terminal.compression,
+        TerminalCompression::Deflate
+    );
+    Jail::expect_with(|jail| {
+        let config = load(jail, "[terminal]\ncompression = \"off\"\n").expect("valid");
+        assert_eq!(config.terminal.compression, TerminalCompression::Off);
+        jail.set_env("WORKBENCH_TERMINAL__COMPRESSION", "deflate");
+        let config = load(jail, "[terminal]\ncompression = \"off\"\n").expect("valid");
+        assert_eq!(
+            config.terminal.compression,
+            TerminalCompression::Deflate,
+            "the environment wins"
+        );
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        for bad in [
+            "\"gzip\"",
+            "\"Deflate\"",
+            "\"\"",
+            "\"deflate; level=9\"",
+            "1",
+            "true",
+            "[\"deflate\"]",
+            "{ level = 9 }",
+        ] {
+            let text = refused(jail, &format!("[terminal]\ncompression = {bad}\n"));
+            assert!(text.contains("terminal.compression"), "{bad} → {text}");
+        }
+        jail.set_env("WORKBENCH_TERMINAL__COMPRESSION", "brotli");
+        let text = refused(jail, "");
+        assert!(text.contains("terminal.compression"), "{text}");
+        Ok(())
+    });
 }

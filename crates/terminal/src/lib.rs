@@ -9,6 +9,7 @@
 //!   period, or when the process exits, its process group is signalled and reaped.
 
 mod backend;
+mod handshake;
 mod profile;
 mod registry;
 mod routes;

@@ -3,13 +3,14 @@
 //! Authentication (admin only) and the origin check happen in the server's middleware.
 
 use axum::Router;
-use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{FromRef, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use http::{StatusCode, header};
-use ttyd_protocol::{SUBPROTOCOL, TOKEN_CONTENT_TYPE, TokenResponse};
+use ttyd_protocol::{TOKEN_CONTENT_TYPE, TokenResponse};
+use workbench_config::TerminalCompression;
 
+use crate::handshake::Handshake;
 use crate::registry::Terminals;
 use crate::socket::{self, SocketQuery};
 
@@ -66,7 +67,7 @@ async fn ws(
     State(terminals): State<Terminals>,
     Path(profile): Path<String>,
     Query(query): Query<SocketQuery>,
-    upgrade: WebSocketUpgrade,
+    handshake: Handshake,
 ) -> Response {
     let Some(profile) = terminals.profile(&profile) else {
         return no_such_profile(&profile);
@@ -74,9 +75,8 @@ async fn ws(
     if query.session.as_deref().is_some_and(|s| s.len() > 64) {
         return (StatusCode::BAD_REQUEST, "session id too long").into_response();
     }
-    upgrade
-        .protocols([SUBPROTOCOL])
-        .max_message_size(MAX_MESSAGE)
-        .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| socket::serve(socket, terminals, profile, query))
+    let deflate = terminals.config().compression == TerminalCompression::Deflate;
+    handshake.accept(deflate, move |socket| {
+        socket::serve(socket, terminals, profile, query)
+    })
 }

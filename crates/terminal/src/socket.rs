@@ -1,10 +1,11 @@
 //! One WebSocket speaking the ttyd protocol: the hello, title then preferences, output
 //! with PAUSE/RESUME honoured, input and resizes, and a close frame after the last byte.
+//! The socket is yawc's (see `handshake`), so output is compressed when permessage-deflate
+//! was negotiated; nothing here depends on whether it was.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame as WsCloseFrame, Message, Utf8Bytes, WebSocket};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{mpsc, watch};
@@ -12,7 +13,10 @@ use ttyd_protocol::{
     ClientMessage, CloseFrame, Preferences, ServerMessage, close_code, close_for_exit,
     decode_client, encode_output, encode_server,
 };
+use yawc::close::CloseCode;
+use yawc::{Frame, OpCode};
 
+use crate::handshake::Ws;
 use crate::profile::Profile;
 use crate::registry::{OpenError, Terminals};
 use crate::session::{Attachment, Event, Session};
@@ -41,19 +45,17 @@ pub struct SocketQuery {
     pub session: Option<String>,
 }
 
-type Sink = SplitSink<WebSocket, Message>;
-type Source = SplitStream<WebSocket>;
+type Sink = SplitSink<Ws, Frame>;
+type Source = SplitStream<Ws>;
 
-pub async fn serve(
-    socket: WebSocket,
-    terminals: Terminals,
-    profile: Arc<Profile>,
-    query: SocketQuery,
-) {
+pub async fn serve(socket: Ws, terminals: Terminals, profile: Arc<Profile>, query: SocketQuery) {
     let (mut sink, mut source) = socket.split();
     let hello = match tokio::time::timeout(HELLO_TIMEOUT, first_data(&mut source)).await {
         Ok(Some(bytes)) => bytes,
-        Ok(None) => return,
+        Ok(None) => {
+            send_pending(&mut source).await;
+            return;
+        }
         Err(_) => {
             close(
                 &mut sink,
@@ -119,11 +121,7 @@ pub async fn serve(
         ServerMessage::SetPreferences(prefs),
     ];
     for msg in &head {
-        if sink
-            .send(Message::Binary(encode_server(msg).into()))
-            .await
-            .is_err()
-        {
+        if sink.send(Frame::binary(encode_server(msg))).await.is_err() {
             return;
         }
     }
@@ -140,6 +138,7 @@ pub async fn serve(
         // a reset can discard output the client has not read yet: finish the handshake.
         finish(&mut source).await;
     }
+    let reader_ended = matches!(end, End::Reader(_));
     match end {
         End::Writer(WriterEnd::Exited) | End::Writer(WriterEnd::SessionGone) => {
             terminals.detach(&session, generation);
@@ -155,6 +154,16 @@ pub async fn serve(
             terminals.detach(&session, generation);
         }
     }
+    if reader_ended {
+        send_pending(&mut source).await;
+    }
+}
+
+/// yawc queues its answer to the client's close frame, or its own close frame for a message
+/// it refused (1009 too big, 1002, 1007), and writes it on the next read after the stream
+/// ended: this is that read.
+async fn send_pending(source: &mut Source) {
+    let _ = tokio::time::timeout(CLOSE_WAIT, source.next()).await;
 }
 
 enum End {
@@ -184,21 +193,20 @@ async fn finish(source: &mut Source) {
 }
 
 async fn drain_until_close(source: &mut Source) {
-    while let Some(Ok(msg)) = source.next().await {
-        if matches!(msg, Message::Close(_)) {
+    while let Some(frame) = source.next().await {
+        if frame.opcode() == OpCode::Close {
             return;
         }
     }
 }
 
-/// The first data message, skipping pings; `None` if the socket closed first.
+/// The first data message, skipping pings; `None` if the socket closed (or failed) first.
 async fn first_data(source: &mut Source) -> Option<Vec<u8>> {
-    while let Some(msg) = source.next().await {
-        match msg.ok()? {
-            Message::Binary(b) => return Some(b.to_vec()),
-            Message::Text(t) => return Some(t.as_bytes().to_vec()),
-            Message::Close(_) => return None,
-            Message::Ping(_) | Message::Pong(_) => {}
+    while let Some(frame) = source.next().await {
+        match frame.opcode() {
+            OpCode::Binary | OpCode::Text => return Some(frame.into_payload().to_vec()),
+            OpCode::Close => return None,
+            OpCode::Ping | OpCode::Pong | OpCode::Continuation => {}
         }
     }
     None
@@ -229,11 +237,7 @@ async fn refuse(sink: &mut Sink, terminals: &Terminals, profile: &Profile, err: 
         ServerMessage::Output(format!("\r\n{}\r\n", text.replace('\n', "\r\n")).into_bytes()),
     ];
     for msg in &messages {
-        if sink
-            .send(Message::Binary(encode_server(msg).into()))
-            .await
-            .is_err()
-        {
+        if sink.send(Frame::binary(encode_server(msg))).await.is_err() {
             return;
         }
     }
@@ -265,10 +269,7 @@ fn preferences(terminals: &Terminals) -> Preferences {
 async fn close(sink: &mut Sink, code: u16, reason: &str) {
     let frame = CloseFrame::new(code, reason);
     let _ = sink
-        .send(Message::Close(Some(WsCloseFrame {
-            code: frame.code(),
-            reason: Utf8Bytes::from(frame.reason()),
-        })))
+        .send(Frame::close(CloseCode::from(frame.code()), frame.reason()))
         .await;
     let _ = sink.close().await;
 }
@@ -281,11 +282,7 @@ async fn write_loop(
     mut paused: watch::Receiver<bool>,
 ) -> WriterEnd {
     for part in att.replay.chunks(FRAME_TARGET) {
-        if sink
-            .send(Message::Binary(encode_output(part).into()))
-            .await
-            .is_err()
-        {
+        if sink.send(Frame::binary(encode_output(part))).await.is_err() {
             return WriterEnd::SocketGone;
         }
     }
@@ -327,7 +324,7 @@ async fn write_loop(
                         Err(mpsc::error::TryRecvError::Empty | mpsc::error::TryRecvError::Disconnected) => break,
                     }
                 }
-                if frame.len() > 1 && sink.send(Message::Binary(frame.into())).await.is_err() {
+                if frame.len() > 1 && sink.send(Frame::binary(frame)).await.is_err() {
                     return WriterEnd::SocketGone;
                 }
                 if let Some(status) = exit {
@@ -337,7 +334,7 @@ async fn write_loop(
                 }
             }
             _ = ping.tick() => {
-                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                if sink.send(Frame::ping(Vec::new())).await.is_err() {
                     return WriterEnd::SocketGone;
                 }
             }
@@ -363,21 +360,20 @@ async fn read_loop(
         }
     });
     let end = loop {
-        let Some(msg) = source.next().await else {
+        // yawc ends the stream on any error (and queues the close frame it calls for).
+        let Some(frame) = source.next().await else {
             break ReaderEnd::Dropped;
         };
-        let bytes = match msg {
-            Ok(Message::Binary(b)) => b.to_vec(),
-            Ok(Message::Text(t)) => t.as_bytes().to_vec(),
-            Ok(Message::Close(frame)) => {
-                break if frame.is_some_and(|f| f.code == close_code::NORMAL) {
+        let bytes = match frame.opcode() {
+            OpCode::Binary | OpCode::Text => frame.into_payload(),
+            OpCode::Close => {
+                break if frame.close_code().map(u16::from) == Some(close_code::NORMAL) {
                     ReaderEnd::ClosedByUser
                 } else {
                     ReaderEnd::Dropped
                 };
             }
-            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            Err(_) => break ReaderEnd::Dropped,
+            OpCode::Ping | OpCode::Pong | OpCode::Continuation => continue,
         };
         match decode_client(&bytes) {
             Ok(ClientMessage::Input(data)) => {

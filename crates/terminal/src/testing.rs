@@ -1,12 +1,20 @@
 //! Test support (feature `testing`), shared by the crate's tests and its bench example: a
-//! server with only the terminal routes, bound to port 0, and a ttyd-protocol client written
-//! with tokio-tungstenite, as a test would drive any ttyd server.
+//! server with only the terminal routes, bound to port 0, and a ttyd-protocol client, as a
+//! test would drive any ttyd server. The client is either tokio-tungstenite, which never
+//! offers permessage-deflate, or yawc offering it as Chromium does, so a check can run both
+//! ways; and [`upgrade`] makes the opening handshake by hand, to see and choose every header.
 
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use crate::Terminals;
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -15,6 +23,8 @@ use ttyd_protocol::{
     ClientMessage, Hello, ServerMessage, WindowSize, decode_server, encode_client,
 };
 use workbench_config::{TerminalConfig, TerminalProfile};
+use yawc::close::CloseCode;
+use yawc::{Frame, OpCode};
 
 pub struct TestServer {
     pub addr: SocketAddr,
@@ -60,19 +70,263 @@ impl TestServer {
         body["token"].as_str().expect("token string").to_owned()
     }
 
-    /// Connects and sends the hello with the right token.
+    /// Connects (without compression) and sends the hello with the right token.
     pub async fn open(&self, profile: &str, query: &str, size: (u16, u16)) -> Client {
+        self.open_as(Kind::Plain, profile, query, size).await
+    }
+
+    /// Connects with the given client and sends the hello with the right token.
+    pub async fn open_as(
+        &self,
+        kind: Kind,
+        profile: &str,
+        query: &str,
+        size: (u16, u16),
+    ) -> Client {
         let token = self.token(profile).await;
-        let mut c = Client::connect(self.addr, &format!("/terminal/{profile}/ws{query}")).await;
+        let path = format!("/terminal/{profile}/ws{query}");
+        let mut c = Client::connect_as(kind, self.addr, &path).await;
         c.hello(&token, size).await;
         c
     }
 }
 
 pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+pub type DeflateWs = yawc::WebSocket<Counted>;
+
+/// A TCP stream that counts the bytes read from it: what the server put on the wire.
+pub struct Counted {
+    inner: TcpStream,
+    read: Arc<AtomicU64>,
+}
+
+impl Counted {
+    pub fn new(inner: TcpStream) -> (Self, Arc<AtomicU64>) {
+        let read = Arc::new(AtomicU64::new(0));
+        (
+            Self {
+                inner,
+                read: read.clone(),
+            },
+            read,
+        )
+    }
+}
+
+impl AsyncRead for Counted {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let n = buf.filled().len() - before;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        polled
+    }
+}
+
+impl AsyncWrite for Counted {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Which client library talks to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// tokio-tungstenite: no extension offered, so the socket runs uncompressed.
+    Plain,
+    /// yawc offering `permessage-deflate; client_max_window_bits`, as Chromium does.
+    Deflate,
+}
+
+/// What Chromium sends in `Sec-WebSocket-Extensions`.
+pub const BROWSER_OFFER: &str = "permessage-deflate; client_max_window_bits";
+
+pub enum Transport {
+    Plain(Box<Ws>),
+    Deflate(Box<DeflateWs>),
+}
+
+/// One message from the server, whichever client read it.
+pub enum Received {
+    Data(Bytes),
+    /// Code and reason; 1005 when the close frame carried no code.
+    Close((u16, String)),
+    Control,
+}
+
+impl Transport {
+    pub async fn send(&mut self, bytes: Vec<u8>) -> bool {
+        match self {
+            Transport::Plain(ws) => ws.send(Message::Binary(bytes.into())).await.is_ok(),
+            Transport::Deflate(ws) => ws.send(Frame::binary(bytes)).await.is_ok(),
+        }
+    }
+
+    /// The next message; `None` once the connection has ended (or failed).
+    pub async fn recv(&mut self) -> Option<Received> {
+        match self {
+            Transport::Plain(ws) => match ws.next().await? {
+                Err(e) => {
+                    eprintln!("read error: {e}");
+                    None
+                }
+                Ok(Message::Binary(b)) => Some(Received::Data(b)),
+                Ok(Message::Text(t)) => Some(Received::Data(Bytes::copy_from_slice(t.as_bytes()))),
+                Ok(Message::Close(frame)) => {
+                    // Answer the close now, as a browser does (tungstenite would only send
+                    // its reply with the next read or write).
+                    let _ = ws.flush().await;
+                    Some(Received::Close(
+                        frame
+                            .map(|f| (u16::from(f.code), f.reason.to_string()))
+                            .unwrap_or((1005, String::new())),
+                    ))
+                }
+                Ok(_) => Some(Received::Control),
+            },
+            Transport::Deflate(ws) => match ws.next_frame().await {
+                Err(yawc::WebSocketError::ConnectionClosed) => None,
+                Err(e) => {
+                    eprintln!("read error: {e}");
+                    None
+                }
+                Ok(frame) => Some(match frame.opcode() {
+                    OpCode::Binary | OpCode::Text => Received::Data(frame.into_payload()),
+                    OpCode::Close => {
+                        // yawc writes its answer to a close on the next read, which then ends
+                        // at once.
+                        let _ = ws.next_frame().await;
+                        Received::Close(match frame.close_code() {
+                            Some(code) => (
+                                u16::from(code),
+                                frame
+                                    .close_reason()
+                                    .ok()
+                                    .flatten()
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                            ),
+                            None => (1005, String::new()),
+                        })
+                    }
+                    OpCode::Ping | OpCode::Pong | OpCode::Continuation => Received::Control,
+                }),
+            },
+        }
+    }
+
+    pub async fn close(&mut self, code: u16) {
+        match self {
+            Transport::Plain(ws) => {
+                let _ = ws
+                    .send(Message::Close(Some(
+                        tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                            code: code.into(),
+                            reason: "".into(),
+                        },
+                    )))
+                    .await;
+            }
+            Transport::Deflate(ws) => {
+                let _ = ws.send(Frame::close(CloseCode::from(code), b"")).await;
+            }
+        }
+    }
+}
+
+/// The server's answer to an upgrade request made by hand.
+pub struct Upgraded {
+    /// 0 when the server closed the connection without answering.
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    /// The connection, positioned right after the response head.
+    pub stream: TcpStream,
+}
+
+impl Upgraded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A yawc client on this connection, with the extensions the server answered, and the
+    /// count of bytes it reads off the wire.
+    pub fn into_client(self) -> (DeflateWs, Arc<AtomicU64>) {
+        let extensions = self.header("sec-websocket-extensions").map(String::from);
+        let options =
+            yawc::Options::default().with_compression_level(yawc::CompressionLevel::fast());
+        let (stream, read) = Counted::new(self.stream);
+        let ws = yawc::WebSocket::from_stream_with_extensions(
+            stream,
+            yawc::Role::Client,
+            extensions.as_deref(),
+            options,
+        )
+        .expect("yawc client");
+        (ws, read)
+    }
+}
+
+/// Sends an upgrade request for `path` with `headers` added, and reads the response head.
+pub async fn upgrade(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Upgraded {
+    use base64::Engine;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let key = base64::engine::general_purpose::STANDARD.encode(uuid::Uuid::new_v4().as_bytes());
+    let mut request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    let _ = stream.write_all(request.as_bytes()).await;
+    // Byte by byte, so nothing after the head is taken from the socket.
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read_u8().await {
+            Ok(b) => head.push(b),
+            Err(_) => break,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    Upgraded {
+        status,
+        headers,
+        stream,
+    }
+}
 
 pub struct Client {
-    pub ws: Ws,
+    pub ws: Transport,
     /// Output received so far, as text (lossy).
     pub output: Vec<u8>,
     pub title: Option<String>,
@@ -81,9 +335,59 @@ pub struct Client {
     pub order: Vec<u8>,
     pub close: Option<(u16, String)>,
     pub subprotocol: Option<String>,
+    /// The server's `Sec-WebSocket-Extensions` answer (yawc client only).
+    pub extensions: Option<String>,
+    /// Bytes read off the wire so far (yawc client only).
+    pub wire: Option<Arc<AtomicU64>>,
 }
 
 impl Client {
+    pub async fn connect_as(kind: Kind, addr: SocketAddr, path: &str) -> Client {
+        match kind {
+            Kind::Plain => Client::connect(addr, path).await,
+            Kind::Deflate => Client::connect_deflate(addr, path).await,
+        }
+    }
+
+    /// Connects offering `tty` and permessage-deflate as Chromium does.
+    pub async fn connect_deflate(addr: SocketAddr, path: &str) -> Client {
+        let up = upgrade(
+            addr,
+            path,
+            &[
+                ("Sec-WebSocket-Protocol", "tty"),
+                ("Sec-WebSocket-Extensions", BROWSER_OFFER),
+            ],
+        )
+        .await;
+        assert_eq!(up.status, 101, "upgrade refused: {:?}", up.headers);
+        let subprotocol = up.header("sec-websocket-protocol").map(String::from);
+        let extensions = up.header("sec-websocket-extensions").map(String::from);
+        let (ws, wire) = up.into_client();
+        let mut c = Client::new(Transport::Deflate(Box::new(ws)), subprotocol, extensions);
+        c.wire = Some(wire);
+        c
+    }
+
+    /// A client on a socket opened some other way (e.g. after [`upgrade`]).
+    pub fn from_transport(ws: Transport) -> Client {
+        Client::new(ws, None, None)
+    }
+
+    fn new(ws: Transport, subprotocol: Option<String>, extensions: Option<String>) -> Client {
+        Client {
+            wire: None,
+            ws,
+            output: Vec::new(),
+            title: None,
+            prefs: None,
+            order: Vec::new(),
+            close: None,
+            subprotocol,
+            extensions,
+        }
+    }
+
     pub async fn connect(addr: SocketAddr, path: &str) -> Client {
         let mut req = format!("ws://{addr}{path}")
             .into_client_request()
@@ -98,22 +402,11 @@ impl Client {
             .get("sec-websocket-protocol")
             .and_then(|v| v.to_str().ok())
             .map(String::from);
-        Client {
-            ws,
-            output: Vec::new(),
-            title: None,
-            prefs: None,
-            order: Vec::new(),
-            close: None,
-            subprotocol,
-        }
+        Client::new(Transport::Plain(Box::new(ws)), subprotocol, None)
     }
 
     pub async fn send_raw(&mut self, bytes: Vec<u8>) {
-        self.ws
-            .send(Message::Binary(bytes.into()))
-            .await
-            .expect("send");
+        assert!(self.ws.send(bytes).await, "send");
     }
 
     pub async fn hello(&mut self, token: &str, (columns, rows): (u16, u16)) {
@@ -139,27 +432,14 @@ impl Client {
 
     /// Reads one message; false when the connection has ended (or on timeout).
     pub async fn step(&mut self, timeout: Duration) -> bool {
-        let msg = match tokio::time::timeout(timeout, self.ws.next()).await {
-            Err(_) => return false,
-            Ok(None) => return false,
-            Ok(Some(Err(e))) => {
-                eprintln!("read error: {e}");
+        match tokio::time::timeout(timeout, self.ws.recv()).await {
+            Err(_) | Ok(None) => return false,
+            Ok(Some(Received::Data(b))) => self.take(&b),
+            Ok(Some(Received::Close(close))) => {
+                self.close = Some(close);
                 return false;
             }
-            Ok(Some(Ok(m))) => m,
-        };
-        match msg {
-            Message::Binary(b) => self.take(&b),
-            Message::Text(t) => self.take(t.as_bytes()),
-            Message::Close(frame) => {
-                self.close = Some(
-                    frame
-                        .map(|f| (u16::from(f.code), f.reason.to_string()))
-                        .unwrap_or((1005, String::new())),
-                );
-                return false;
-            }
-            _ => {}
+            Ok(Some(Received::Control)) => {}
         }
         true
     }
@@ -216,15 +496,7 @@ impl Client {
     }
 
     pub async fn close_normally(&mut self) {
-        let _ = self
-            .ws
-            .send(Message::Close(Some(
-                tokio_tungstenite::tungstenite::protocol::CloseFrame {
-                    code: 1000.into(),
-                    reason: "".into(),
-                },
-            )))
-            .await;
+        self.ws.close(1000).await;
     }
 }
 
