@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 mod lines;
 
-pub use lines::{LineError, LineSplitter};
+pub use lines::{LineDecoder, LineTooLong};
 
 /// Longest question accepted, in bytes.
 pub const MAX_QUESTION_BYTES: usize = 8 * 1024;
@@ -227,4 +227,79 @@ pub struct IndexView {
     pub problem: Option<String>,
     /// The caller may start a run (admins).
     pub can_index: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_reads_back_through_the_flat_reader() {
+        let c = Citation {
+            n: 1,
+            title: "T".into(),
+            heading: "H".into(),
+            url: "/r#h".into(),
+            excerpt: "e".into(),
+        };
+        let events = [
+            ChatEvent::Start {
+                conversation_id: 7,
+                model: Some("m:1b".into()),
+            },
+            ChatEvent::Start {
+                conversation_id: 7,
+                model: None,
+            },
+            ChatEvent::Sources {
+                citations: vec![c],
+                hybrid: false,
+                reason: Some("why".into()),
+            },
+            ChatEvent::Notice {
+                message: "n".into(),
+            },
+            ChatEvent::Token {
+                text: "t".into(),
+                html: "<p>t</p>".into(),
+            },
+            ChatEvent::Done {
+                html: "<p>x</p>".into(),
+                stats: Some(AnswerStats {
+                    tokens: Some(3),
+                    tokens_per_s: Some(1.5),
+                    total_ms: Some(9),
+                }),
+            },
+            ChatEvent::Error {
+                message: "m".into(),
+                html: String::new(),
+            },
+        ];
+        for e in events {
+            let line = serde_json::to_string(&e).unwrap();
+            assert_eq!(ChatEvent::from_line(&line), Some(e), "{line}");
+        }
+        for bad in [
+            "",
+            "{}",
+            "[]",
+            r#"{"type":"start"}"#,
+            r#"{"type":"nope"}"#,
+            r#"{"type":5}"#,
+        ] {
+            assert_eq!(ChatEvent::from_line(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn events_round_trip_as_tagged_json() {
+        let e = ChatEvent::Token {
+            text: "hi".into(),
+            html: "<p>hi</p>".into(),
+        };
+        let line = serde_json::to_string(&e).unwrap();
+        assert!(line.starts_with("{\"type\":\"token\""), "{line}");
+        assert_eq!(serde_json::from_str::<ChatEvent>(&line).unwrap(), e);
+    }
 }

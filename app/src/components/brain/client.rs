@@ -78,7 +78,7 @@ mod imp {
     use serde::de::DeserializeOwned;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
-    use workbench_brain_api::{ChatEvent, ChatRequest, LineSplitter};
+    use workbench_brain_api::{ChatEvent, ChatRequest, LineDecoder};
 
     use super::{ClientResult, Stop};
 
@@ -168,10 +168,16 @@ mod imp {
             .get_reader()
             .dyn_into()
             .map_err(|_| "This browser cannot read a streamed answer.".to_string())?;
-        let mut lines = LineSplitter::new(4 * 1024 * 1024);
-        let mut handle = |line: String| match ChatEvent::from_line(&line) {
-            Some(event) => on_event(event),
-            None => leptos::logging::warn!("brain: skipped an unreadable line of the answer"),
+        let mut lines = LineDecoder::new(4 * 1024 * 1024);
+        let mut handle = |line: Vec<u8>| {
+            let line = String::from_utf8_lossy(&line);
+            if line.trim().is_empty() {
+                return;
+            }
+            match ChatEvent::from_line(&line) {
+                Some(event) => on_event(event),
+                None => leptos::logging::warn!("brain: skipped an unreadable line of the answer"),
+            }
         };
         loop {
             let chunk = JsFuture::from(reader.read())
@@ -189,12 +195,15 @@ mod imp {
             let bytes = Uint8Array::new(&value).to_vec();
             for line in lines
                 .push(&bytes)
-                .map_err(|e| format!("The answer had {e}."))?
+                .map_err(|e| format!("The answer could not be read: {e}."))?
             {
                 handle(line);
             }
         }
-        if let Some(line) = lines.finish() {
+        if let Some(line) = lines
+            .finish()
+            .map_err(|e| format!("The answer could not be read: {e}."))?
+        {
             handle(line);
         }
         Ok(())
