@@ -27,17 +27,22 @@ async fn spawn(
     (addr, stop, handle)
 }
 
-#[tokio::test]
-async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
-    let app = TestApp::local();
-    let (addr, stop, handle) = spawn(&app).await;
+/// The Shell profile's ttyd auth token, as a ttyd client fetches it.
+async fn shell_token(addr: std::net::SocketAddr) -> String {
     let token: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/shell/token"))
         .await
         .expect("token")
         .json()
         .await
         .expect("json");
-    let token = token["token"].as_str().expect("token").to_owned();
+    token["token"].as_str().expect("token").to_owned()
+}
+
+#[tokio::test]
+async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
+    let app = TestApp::local();
+    let (addr, stop, handle) = spawn(&app).await;
+    let token = shell_token(addr).await;
 
     let profiles: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/profiles"))
         .await
@@ -124,12 +129,7 @@ async fn a_browser_like_upgrade_gets_deflate_and_tty_through_the_router() {
     use workbench_terminal::testing::{BROWSER_OFFER, Client, Transport, upgrade};
     let app = TestApp::local();
     let (addr, _stop, _handle) = spawn(&app).await;
-    let token: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/shell/token"))
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
+    let token = shell_token(addr).await;
     let origin = format!("http://{addr}");
     let up = upgrade(
         addr,
@@ -149,8 +149,7 @@ async fn a_browser_like_upgrade_gets_deflate_and_tty_through_the_router() {
     );
     let (ws, _) = up.into_client();
     let mut c = Client::from_transport(Transport::Deflate(Box::new(ws)));
-    c.hello(token["token"].as_str().expect("token"), (80, 24))
-        .await;
+    c.hello(&token, (80, 24)).await;
     c.input("echo deflated-$((6*7))\r").await;
     c.expect_output("deflated-42", 15).await;
     c.close_normally().await;

@@ -45,19 +45,27 @@ fn status_kb(field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The upgrade a ttyd client sends (`tty`) with this extension offer.
+async fn ttyd_offering(
+    addr: std::net::SocketAddr,
+    offer: &str,
+) -> workbench_terminal::testing::Upgraded {
+    upgrade(
+        addr,
+        "/terminal/sh/ws",
+        &[
+            ("Sec-WebSocket-Protocol", "tty"),
+            ("Sec-WebSocket-Extensions", offer),
+        ],
+    )
+    .await
+}
+
 #[tokio::test]
 async fn a_browser_offer_gets_deflate_and_the_tty_subprotocol() {
     let server = TestServer::start(config(vec![profile("sh", &["sh"])])).await;
     for offer in [BROWSER_OFFER, "permessage-deflate"] {
-        let up = upgrade(
-            server.addr,
-            "/terminal/sh/ws",
-            &[
-                ("Sec-WebSocket-Protocol", "tty"),
-                ("Sec-WebSocket-Extensions", offer),
-            ],
-        )
-        .await;
+        let up = ttyd_offering(server.addr, offer).await;
         assert_eq!(up.status, 101);
         assert_eq!(up.header("sec-websocket-protocol"), Some("tty"));
         assert_eq!(
@@ -265,15 +273,7 @@ async fn odd_and_hostile_offers_are_declined_and_the_socket_works_uncompressed()
         "x-webkit-deflate-frame",
         huge.as_str(),
     ] {
-        let up = upgrade(
-            server.addr,
-            "/terminal/sh/ws",
-            &[
-                ("Sec-WebSocket-Protocol", "tty"),
-                ("Sec-WebSocket-Extensions", offer),
-            ],
-        )
-        .await;
+        let up = ttyd_offering(server.addr, offer).await;
         let shown: String = offer.chars().take(60).collect();
         assert_eq!(up.status, 101, "{shown}");
         assert_eq!(up.header("sec-websocket-extensions"), None, "{shown}");
@@ -327,15 +327,7 @@ async fn a_compression_bomb_is_refused_with_1009_and_memory_stays_flat() {
     let token = server.token("sh").await;
     let rss_before = status_kb("VmRSS:");
     for during_session in [false, true, false, true] {
-        let up = upgrade(
-            server.addr,
-            "/terminal/sh/ws",
-            &[
-                ("Sec-WebSocket-Protocol", "tty"),
-                ("Sec-WebSocket-Extensions", BROWSER_OFFER),
-            ],
-        )
-        .await;
+        let up = ttyd_offering(server.addr, BROWSER_OFFER).await;
         assert_eq!(
             up.header("sec-websocket-extensions"),
             Some("permessage-deflate")
