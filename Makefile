@@ -7,7 +7,7 @@ export PATH := $(HOME)/.cargo/bin:$(CURDIR)/node_modules/.bin:$(PATH)
 
 # The release site is rebuilt only when an input changed, so a second `make run` starts at once.
 SITE_STAMP := target/site/.built
-SITE_INPUTS := $(shell find app frontend server crates style public -type f -not -path '*/target/*' 2>/dev/null) \
+SITE_INPUTS := $(shell find app frontend server crates style public vendor -type f -not -path '*/target/*' 2>/dev/null) \
 	Cargo.toml Cargo.lock package-lock.json tools/versions.env
 
 run: setup $(SITE_STAMP)
