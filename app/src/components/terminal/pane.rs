@@ -16,6 +16,9 @@ pub fn TerminalPane(tab: TabInfo, hidden: Signal<bool>) -> AnyView {
     #[cfg(feature = "hydrate")]
     {
         // xterm.js loads on first use (see `xterm::load`); the pane starts once it is in.
+        // Keep this future small: wasm-split keeps spawned futures in the main module (they
+        // are reached through the function table), so the pane's start-up stays in the
+        // effect below, in this lazy chunk (docs/notes/bundle.md).
         let xterm_ready = RwSignal::new(false);
         leptos::task::spawn_local(async move {
             match super::xterm::load().await {
