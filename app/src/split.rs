@@ -64,9 +64,9 @@ const RESOURCES_SEARCH: u8 = 1;
 const RESOURCES_SECTION: u8 = 2;
 const RESOURCES_ENTRY: u8 = 3;
 
-/// A Workbench tab's panel. The Brain tab is where `/` lands, so its code is in the main
-/// module: a first visit then needs no chunk at all, and the code the Brain shares with
-/// the other tabs is not cut into one chunk file per combination.
+/// A Workbench tab's panel, each from its chunk. The Brain is lazy too although `/` lands
+/// there: in the main module it cost every other page ~75 KB gzip, and lazy it costs the
+/// Brain's own first visit ~36 KB (docs/notes/bundle.md).
 pub fn panel(tab: Tab) -> AnyView {
     match tab {
         Tab::Brain => Suspend::new(brain_panel()).into_any(),
@@ -113,7 +113,7 @@ pub enum Chunk {
 }
 
 /// The chunk the server renders for `path` (the router's paths in `lib.rs`); none when
-/// the page is all in the main module (the Brain, 404s).
+/// the page is all in the main module (404s).
 pub fn chunk_for(path: &str) -> Option<Chunk> {
     let mut segments = path.trim_matches('/').split('/');
     match (segments.next(), segments.next(), segments.next()) {

@@ -8,7 +8,7 @@
 //!
 //! Not `xterm-js-rs`: it binds the xterm.js 4 API (last release 2021; several options it
 //! sets were removed in 5) and imports the bare module name `xterm`, which a browser can
-//! only resolve through an import map. `raw_module` imports by URL, with no bundler.
+//! only resolve through an import map. The loader imports by URL, with no bundler.
 
 use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
