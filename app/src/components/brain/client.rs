@@ -78,7 +78,7 @@ mod imp {
     use serde::de::DeserializeOwned;
     use wasm_bindgen::{JsCast, JsValue};
     use wasm_bindgen_futures::JsFuture;
-    use workbench_brain_api::{ChatEvent, ChatRequest, LineDecoder};
+    use workbench_brain_api::{ChatEvent, ChatRequest, LineDecoder, LineTooLong};
 
     use super::{ClientResult, Stop};
 
@@ -169,6 +169,7 @@ mod imp {
             .dyn_into()
             .map_err(|_| "This browser cannot read a streamed answer.".to_string())?;
         let mut lines = LineDecoder::new(4 * 1024 * 1024);
+        let unreadable = |e: LineTooLong| format!("The answer could not be read: {e}.");
         let mut handle = |line: Vec<u8>| {
             let line = String::from_utf8_lossy(&line);
             if line.trim().is_empty() {
@@ -193,17 +194,11 @@ mod imp {
             let value =
                 Reflect::get(&chunk, &JsValue::from_str("value")).unwrap_or(JsValue::UNDEFINED);
             let bytes = Uint8Array::new(&value).to_vec();
-            for line in lines
-                .push(&bytes)
-                .map_err(|e| format!("The answer could not be read: {e}."))?
-            {
+            for line in lines.push(&bytes).map_err(unreadable)? {
                 handle(line);
             }
         }
-        if let Some(line) = lines
-            .finish()
-            .map_err(|e| format!("The answer could not be read: {e}."))?
-        {
+        if let Some(line) = lines.finish().map_err(unreadable)? {
             handle(line);
         }
         Ok(())
