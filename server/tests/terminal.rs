@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use workbench_terminal::testing::token;
 
 async fn spawn(
     app: &TestApp,
@@ -27,22 +28,11 @@ async fn spawn(
     (addr, stop, handle)
 }
 
-/// The Shell profile's ttyd auth token, as a ttyd client fetches it.
-async fn shell_token(addr: std::net::SocketAddr) -> String {
-    let token: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/shell/token"))
-        .await
-        .expect("token")
-        .json()
-        .await
-        .expect("json");
-    token["token"].as_str().expect("token").to_owned()
-}
-
 #[tokio::test]
 async fn a_shell_over_the_real_router_then_shutdown_ends_it() {
     let app = TestApp::local();
     let (addr, stop, handle) = spawn(&app).await;
-    let token = shell_token(addr).await;
+    let token = token(addr, "shell").await;
 
     let profiles: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/profiles"))
         .await
@@ -129,7 +119,7 @@ async fn a_browser_like_upgrade_gets_deflate_and_tty_through_the_router() {
     use workbench_terminal::testing::{BROWSER_OFFER, Client, Transport, upgrade};
     let app = TestApp::local();
     let (addr, _stop, _handle) = spawn(&app).await;
-    let token = shell_token(addr).await;
+    let token = token(addr, "shell").await;
     let origin = format!("http://{addr}");
     let up = upgrade(
         addr,

@@ -42,6 +42,17 @@ pub fn config(profiles: Vec<TerminalProfile>) -> TerminalConfig {
     }
 }
 
+/// A profile's ttyd auth token from the server at `addr`, fetched as a ttyd client does.
+pub async fn token(addr: SocketAddr, profile: &str) -> String {
+    let body: serde_json::Value = reqwest::get(format!("http://{addr}/terminal/{profile}/token"))
+        .await
+        .expect("GET token")
+        .json()
+        .await
+        .expect("token JSON");
+    body["token"].as_str().expect("token string").to_owned()
+}
+
 impl TestServer {
     pub async fn start(config: TerminalConfig) -> Self {
         let terminals = Terminals::new(config);
@@ -61,13 +72,7 @@ impl TestServer {
     }
 
     pub async fn token(&self, profile: &str) -> String {
-        let body: serde_json::Value = reqwest::get(self.url(&format!("/terminal/{profile}/token")))
-            .await
-            .expect("GET token")
-            .json()
-            .await
-            .expect("token JSON");
-        body["token"].as_str().expect("token string").to_owned()
+        token(self.addr, profile).await
     }
 
     /// Connects (without compression) and sends the hello with the right token.
