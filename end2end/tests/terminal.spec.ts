@@ -195,3 +195,17 @@ test('Chromium gets permessage-deflate and tty, and bulk output comes through it
   await run(page, pane, 'head -c 3000000 /dev/zero | base64; echo bulk-done-$((6*7))');
   await expect(pane.locator('.xterm-rows')).toContainText('bulk-done-42', { timeout: 30_000 });
 });
+
+test('when xterm.js cannot load, the pane says so and how to recover', async ({ page }) => {
+  await page.route('**/xterm/xterm.mjs', (route) => route.abort());
+  await page.goto('/workbench/terminal');
+  await hydrated(page);
+  await expect(page.locator('.term-pane:not([hidden]) .term-status')).toContainText(
+    'the terminal code (xterm.js) did not load; check the connection and reload the page',
+  );
+  // Once it can load again, a reload gives a working terminal.
+  await page.unroute('**/xterm/xterm.mjs');
+  const pane = await openTerminal(page);
+  await run(page, pane, 'echo back-$((40+2))');
+  await expect(pane.locator('.xterm-rows')).toContainText('back-42');
+});
